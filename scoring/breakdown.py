@@ -1,0 +1,120 @@
+"""The score breakdown (SPEC §8): a JSON string of at most 2,000 characters that is always valid.
+
+Too-long content is shortened field by field (details, then warnings); the JSON itself is never
+cut, because Notion and our readers parse it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from .config import ScoringConfig
+from .features import PracticeFeatures
+from .rules import ScoreResult, penalty_text
+
+MAX_BREAKDOWN_CHARS = 2000
+BASELINE_ONLY_NOTE = "Awaiting enrichment for the full score"
+
+# Progressively harsher limits: (detail chars, warning chars, number of warnings kept).
+_SHORTENINGS = ((None, None, None), (160, 200, 12), (80, 120, 6), (40, 80, 3), (20, 60, 1), (8, 40, 0))
+
+
+def short_repr(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def warnings_for(f: PracticeFeatures, result: ScoreResult) -> list[str]:
+    out = [
+        f"{issue.field}: {short_repr(issue.value)} is not valid ({issue.problem}); ignored"
+        for issue in f.issues
+    ]
+    if result.full and f.confidence in ("low", "medium"):
+        penalty = penalty_text(result.multiplier)
+        out.append(f"{f.confidence.capitalize()} enrichment confidence: score reduced by {penalty}")
+    if result.full and f.status == "Partial":
+        out.append("Partial enrichment: some inputs may be missing")
+    return out
+
+
+def breakdown_doc(f: PracticeFeatures, result: ScoreResult, cfg: ScoringConfig) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "total_score": result.lead_score,
+        "original_score": result.original_score,
+        "mode": "full" if result.full else "baseline_only",
+        "confidence": f.confidence,
+        "confidence_multiplier": float(result.multiplier),
+        "confidence_penalty": penalty_text(result.multiplier),
+        "tier": result.tier,
+        "components": {
+            name: {"score": c.score, "max": c.max, "detail": c.detail}
+            for name, c in result.components.items()
+        },
+        "warnings": warnings_for(f, result),
+        "config_version": cfg.config_version,
+    }
+    if not result.full:
+        doc["note"] = BASELINE_ONLY_NOTE
+    return doc
+
+
+def _cut(text: str, limit: int | None) -> str:
+    if limit is None or len(text) <= limit:
+        return text
+    return text[: max(limit - 1, 0)] + "…"
+
+
+def to_json(doc: dict[str, Any]) -> str:
+    return orjson.dumps(doc).decode()
+
+
+def fit(doc: dict[str, Any]) -> str:
+    """Serialise ``doc``, shortening its texts until it fits in MAX_BREAKDOWN_CHARS."""
+    text = to_json(doc)
+    if len(text) <= MAX_BREAKDOWN_CHARS:
+        return text
+    for detail_limit, warning_limit, keep in _SHORTENINGS[1:]:
+        short = dict(doc)
+        if "components" in doc:
+            short["components"] = {
+                k: {**v, "detail": _cut(v["detail"], detail_limit)} for k, v in doc["components"].items()
+            }
+        if "detail" in doc:
+            short["detail"] = _cut(doc["detail"], detail_limit and detail_limit * 8)
+        if "warnings" in doc:
+            warnings = [_cut(w, warning_limit) for w in doc["warnings"]]
+            dropped = len(warnings) - keep
+            if dropped > 0:
+                warnings = [*warnings[:keep], f"(+{dropped} more warnings)"]
+            short["warnings"] = warnings
+        text = to_json(short)
+        if len(text) <= MAX_BREAKDOWN_CHARS:
+            return text
+    # Unreachable with validated configs (labels are bounded); kept so the promise always holds.
+    minimal = {k: doc[k] for k in ("total_score", "tier", "mode", "error") if k in doc}
+    minimal["truncated"] = True
+    return to_json(minimal)
+
+
+def breakdown_json(f: PracticeFeatures, result: ScoreResult, cfg: ScoringConfig) -> str:
+    return fit(breakdown_doc(f, result, cfg))
+
+
+ERROR_TITLES = {
+    "invalid_input": "Invalid input",
+    "timeout": "Scoring timeout",
+    "circuit_breaker": "Circuit breaker open",
+    "unexpected_error": "Calculation error",
+}
+
+
+def error_json(error_type: str, detail: str, timestamp: str, **extra: Any) -> str:
+    doc = {
+        "error": ERROR_TITLES.get(error_type, error_type),
+        "detail": detail,
+        **extra,
+        "timestamp": timestamp,
+    }
+    return fit(doc)

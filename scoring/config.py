@@ -1,0 +1,406 @@
+"""The scoring configuration: every number of SPEC §§3–5, validated and versioned.
+
+A config is immutable. Managers change it by building a new one (``cfg.model_copy(update=...)``
+re-validated through :meth:`ScoringConfig.with_changes`), never by mutating a shared object.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tomllib
+from collections.abc import Mapping
+from decimal import Decimal
+from fractions import Fraction
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
+
+DEFAULT_VERSION = "default"
+# Multipliers are exact decimals; a bounded number of places keeps total × multiplier in int64.
+MULTIPLIER_DECIMALS = 6
+
+# Fields that shape scores. The operational ones (timeouts, breaker, auto-trigger) do not change a
+# score, so they are left out of the fingerprint and of `config_version`.
+OPERATIONAL_FIELDS = frozenset(
+    {
+        "version",
+        "auto_trigger_scoring",
+        "auto_trigger_on_partial",
+        "scoring_timeout_seconds",
+        "circuit_breaker_fail_max",
+        "circuit_breaker_reset_timeout",
+        "max_concurrency",
+    }
+)
+
+
+class ConfigError(ValueError):
+    """A configuration that cannot be used; the message names every offending field."""
+
+    def __init__(self, message: str, problems: list[tuple[str, str]] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class SizeBand(_Frozen):
+    """Vet counts from ``min`` to ``max`` (inclusive; ``max`` None = no upper bound) score ``points``."""
+
+    min: int = Field(ge=1)
+    max: int | None = None
+    points: int = Field(ge=0)
+    label: str = Field(default="", max_length=40)
+
+
+class RatingStep(_Frozen):
+    """A rating of at least ``min`` scores ``points`` (the highest step reached counts)."""
+
+    min: float = Field(ge=0, le=5)
+    points: int = Field(ge=0)
+
+
+class EmrTier(_Frozen):
+    """EMR names (case-insensitive substrings) that score ``points``."""
+
+    label: str = Field(max_length=40)
+    names: tuple[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)], ...]
+    points: int = Field(ge=0)
+
+
+class ConfidenceMultipliers(_Frozen):
+    high: Decimal = Decimal("1.0")
+    medium: Decimal = Decimal("0.9")
+    low: Decimal = Decimal("0.8")
+
+    @field_validator("high", "medium", "low", mode="before")
+    @classmethod
+    def _exact_decimal(cls, value: Any) -> Any:
+        # 0.7 from a TOML/JSON float must mean 7/10, not the nearest binary double.
+        if isinstance(value, float):
+            return Decimal(repr(value))
+        return value
+
+    @field_serializer("high", "medium", "low", when_used="json")
+    def _as_number(self, value: Decimal) -> float:
+        return float(value)
+
+    @field_validator("high", "medium", "low")
+    @classmethod
+    def _in_unit_interval(cls, value: Decimal) -> Decimal:
+        if not value.is_finite() or not (Decimal(0) < value <= Decimal(1)):
+            raise ValueError(f"must be greater than 0 and at most 1, got {value}")
+        if value.normalize().as_tuple().exponent < -MULTIPLIER_DECIMALS:
+            raise ValueError(f"must have at most {MULTIPLIER_DECIMALS} decimal places, got {value}")
+        return value
+
+
+_DEFAULT_SIZE_BANDS = (
+    SizeBand(min=1, max=2, points=5, label="small practice"),
+    SizeBand(min=3, max=4, points=15, label="good size"),
+    SizeBand(min=5, max=7, points=30, label="sweet spot"),
+    SizeBand(min=8, max=10, points=20, label="larger practice"),
+    SizeBand(min=11, max=None, points=10, label="large practice"),
+)
+_DEFAULT_EMR_TIERS = (
+    EmrTier(label="top tier", names=("CORNERSTONE", "IDEXX"), points=15),
+    EmrTier(label="mid tier", names=("AVIMARK", "EVETPRACTICE"), points=10),
+)
+_DEFAULT_RATING_STEPS = (
+    RatingStep(min=5.0, points=6),
+    RatingStep(min=4.5, points=4),
+    RatingStep(min=4.0, points=2),
+)
+
+
+class ScoringConfig(_Frozen):
+    """The default scoring configuration of SPEC.md, field for field."""
+
+    version: str | None = Field(
+        default=None,
+        max_length=64,
+        description="Explicit version label; derived from the content when absent.",
+    )
+
+    # Tiers (SPEC §5)
+    hot_tier_min: int = 80
+    warm_tier_min: int = 50
+    # Confidence penalty (SPEC §4)
+    confidence_multipliers: ConfidenceMultipliers = ConfidenceMultipliers()
+
+    # Practice size (SPEC §3)
+    size_bands: tuple[SizeBand, ...] = _DEFAULT_SIZE_BANDS
+    # Call volume: points by number of distinct phone numbers; the last entry applies to any more.
+    call_volume_points: tuple[int, ...] = (0, 10, 20, 30)
+    # Technology
+    emr_tiers: tuple[EmrTier, ...] = _DEFAULT_EMR_TIERS
+    emr_other_points: int = Field(default=5, ge=0)
+    online_booking_points: int = Field(default=10, ge=0)
+    telemedicine_points: int = Field(default=5, ge=0)
+    technology_cap: int = Field(default=30, ge=0)
+    # Baseline
+    reviews_per_point: int = Field(default=10, ge=1)
+    reviews_points_max: int = Field(default=20, ge=0)
+    rating_steps: tuple[RatingStep, ...] = _DEFAULT_RATING_STEPS
+    website_points: int = Field(default=4, ge=0)
+    multiple_locations_points: int = Field(default=10, ge=0)
+    baseline_cap_full: int = Field(default=20, ge=0)
+    baseline_cap_baseline_only: int = Field(default=40, ge=0)
+    # Decision maker
+    decision_maker_points: int = Field(default=10, ge=0)
+
+    # Operations (seed §6, SPEC §9)
+    auto_trigger_scoring: bool = True
+    auto_trigger_on_partial: bool = True
+    scoring_timeout_seconds: float = Field(default=5.0, gt=0)
+    circuit_breaker_fail_max: int = Field(default=5, ge=1)
+    circuit_breaker_reset_timeout: float = Field(default=60.0, gt=0)
+    max_concurrency: int = Field(default=10, ge=1)
+
+    @field_validator("call_volume_points")
+    @classmethod
+    def _call_points(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if not value:
+            raise ValueError("needs at least one entry (points for 0 phone numbers)")
+        if any(p < 0 for p in value):
+            raise ValueError("points must not be negative")
+        return value
+
+    @field_validator("size_bands")
+    @classmethod
+    def _ordered_bands(cls, bands: tuple[SizeBand, ...]) -> tuple[SizeBand, ...]:
+        if not bands:
+            raise ValueError("needs at least one band")
+        previous_max = 0
+        for i, band in enumerate(bands):
+            if band.max is not None and band.max < band.min:
+                raise ValueError(f"band {i + 1} ({band.min}–{band.max}) ends before it starts")
+            if band.min <= previous_max:
+                raise ValueError(
+                    f"band {i + 1} starts at {band.min} but the band before ends at {previous_max}: "
+                    "bands must be in increasing order and must not overlap"
+                )
+            if band.max is None and i != len(bands) - 1:
+                raise ValueError(f"band {i + 1} is open-ended, so it must be the last band")
+            previous_max = band.max if band.max is not None else previous_max
+        return bands
+
+    @field_validator("rating_steps")
+    @classmethod
+    def _ordered_steps(cls, steps: tuple[RatingStep, ...]) -> tuple[RatingStep, ...]:
+        mins = [s.min for s in steps]
+        if mins != sorted(mins, reverse=True) or len(set(mins)) != len(mins):
+            raise ValueError("steps must be listed from the highest rating down, without repeats")
+        return steps
+
+    @model_validator(mode="after")
+    def _thresholds(self) -> ScoringConfig:
+        top = self.max_total
+        for name in ("hot_tier_min", "warm_tier_min"):
+            value = getattr(self, name)
+            if not 0 <= value <= top:
+                raise ValueError(
+                    f"{name} must be between 0 and {top} (the highest possible score), got {value}"
+                )
+        if self.warm_tier_min >= self.hot_tier_min:
+            raise ValueError(
+                f"warm_tier_min ({self.warm_tier_min}) must be lower than hot_tier_min ({self.hot_tier_min})"
+            )
+        return self
+
+    # ---- derived values -------------------------------------------------------------------------
+
+    @property
+    def component_maxima(self) -> dict[str, int]:
+        """The most each component can score in full mode."""
+        emr_best = max([t.points for t in self.emr_tiers] + [self.emr_other_points])
+        technology = min(
+            self.technology_cap, emr_best + self.online_booking_points + self.telemedicine_points
+        )
+        return {
+            "practice_size": max(b.points for b in self.size_bands),
+            "call_volume": max(self.call_volume_points),
+            "technology": technology,
+            "baseline": self.baseline_cap_full,
+            "decision_maker": self.decision_maker_points,
+        }
+
+    @property
+    def max_total(self) -> int:
+        return sum(self.component_maxima.values())
+
+    def multiplier(self, confidence: str | None) -> Decimal:
+        if confidence is None:
+            return Decimal(1)
+        return getattr(self.confidence_multipliers, confidence)
+
+    @cached_property
+    def multiplier_fractions(self) -> dict[str | None, Fraction]:
+        """Exact multipliers for integer arithmetic: floor(total × p/q) == (total × p) // q."""
+        out: dict[str | None, Fraction] = {None: Fraction(1)}
+        for level in ("high", "medium", "low"):
+            out[level] = Fraction(self.multiplier(level))
+        return out
+
+    def scoring_dict(self) -> dict[str, Any]:
+        """The fields that shape scores, as plain JSON-able data."""
+        return self.model_dump(mode="json", exclude=set(OPERATIONAL_FIELDS))
+
+    @cached_property
+    def fingerprint(self) -> str:
+        canonical = json.dumps(self.scoring_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()[:10]
+
+    @property
+    def config_version(self) -> str:
+        """Recorded in every breakdown: the explicit label, "default", or a content hash."""
+        if self.version:
+            return self.version
+        if self.fingerprint == _default_fingerprint():
+            return DEFAULT_VERSION
+        return f"custom-{self.fingerprint}"
+
+    # ---- building and loading -------------------------------------------------------------------
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], *, source: str = "configuration") -> ScoringConfig:
+        """Validate plain data (a parsed TOML/JSON file, a form) into a config or raise ConfigError."""
+        try:
+            return cls.model_validate(dict(data))
+        except ValidationError as exc:
+            raise format_validation_error(exc, source) from None
+
+    def with_changes(self, **changes: Any) -> ScoringConfig:
+        """A new, validated config with ``changes`` applied (the what-if lab's entry point)."""
+        data = self.model_dump(mode="python")
+        data.update(changes)
+        if "version" not in changes:
+            data["version"] = None
+        return ScoringConfig.from_mapping(data)
+
+    def to_toml(self) -> str:
+        """The scoring fields as a TOML document that :func:`load_config` reads back."""
+        return dict_to_toml(self.model_dump(mode="json", exclude_none=True))
+
+
+def _default_fingerprint() -> str:
+    global _DEFAULT_FP
+    if _DEFAULT_FP is None:
+        _DEFAULT_FP = ScoringConfig().fingerprint
+    return _DEFAULT_FP
+
+
+_DEFAULT_FP: str | None = None
+
+
+def validation_problems(exc: ValidationError) -> list[tuple[str, str]]:
+    """(field, message) pairs; model-level messages already start with the field they blame."""
+    problems = []
+    for err in exc.errors():
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            message = "is not a known setting"
+        loc = ".".join(str(p) for p in err["loc"])
+        if not loc:
+            loc, _, message = message.partition(" ")
+        problems.append((loc, message))
+    return problems
+
+
+def format_validation_error(exc: ValidationError, source: str) -> ConfigError:
+    problems = validation_problems(exc)
+    text = "; ".join(
+        f"{field} {msg}" if msg.startswith(("must", "(")) else f"{field}: {msg}" for field, msg in problems
+    )
+    return ConfigError(f"Invalid {source}: {text}", problems)
+
+
+# ---- files and environment ----------------------------------------------------------------------
+
+ENV_OVERRIDES: dict[str, str] = {
+    "AUTO_TRIGGER_SCORING": "auto_trigger_scoring",
+    "SCORING_TIMEOUT_SECONDS": "scoring_timeout_seconds",
+    "CIRCUIT_BREAKER_FAIL_MAX": "circuit_breaker_fail_max",
+}
+
+
+def read_config_file(path: str | Path) -> dict[str, Any]:
+    """Parse a TOML or JSON config file into plain data; errors name the file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"Cannot read config file {path}: {exc.strerror or exc}") from None
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".toml":
+            data = tomllib.loads(text)
+        elif suffix == ".json":
+            data = json.loads(text)
+        else:
+            raise ConfigError(f"Config file {path} must end in .toml or .json")
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"Config file {path} is not valid {suffix[1:].upper()}: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"Config file {path} must hold a table/object of settings")
+    # A [scoring] table is accepted so the settings can live in a larger file.
+    if set(data) == {"scoring"} and isinstance(data["scoring"], dict):
+        data = data["scoring"]
+    return data
+
+
+def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> ScoringConfig:
+    """Defaults, then the file (if any), then the seed's environment overrides."""
+    data: dict[str, Any] = read_config_file(path) if path is not None else {}
+    env = os.environ if env is None else env
+    for var, field in ENV_OVERRIDES.items():
+        raw = env.get(var)
+        if raw is not None and raw.strip() != "":
+            data[field] = raw.strip()
+    source = f"configuration ({path})" if path is not None else "configuration"
+    return ScoringConfig.from_mapping(data, source=source)
+
+
+def dict_to_toml(data: Mapping[str, Any]) -> str:
+    """A tiny TOML writer for our config shape (scalars, lists of scalars, tables, arrays of tables)."""
+    scalars, tables, arrays = [], [], []
+    for key, value in data.items():
+        if isinstance(value, Mapping):
+            tables.append((key, value))
+        elif isinstance(value, list | tuple) and value and all(isinstance(v, Mapping) for v in value):
+            arrays.append((key, value))
+        else:
+            scalars.append(f"{key} = {_toml_value(value)}")
+    out = ["\n".join(scalars)] if scalars else []
+    for key, table in tables:
+        out.append(f"[{key}]\n" + "\n".join(f"{k} = {_toml_value(v)}" for k, v in table.items()))
+    for key, items in arrays:
+        for item in items:
+            body = "\n".join(f"{k} = {_toml_value(v)}" for k, v in item.items() if v is not None)
+            out.append(f"[[{key}]]\n{body}")
+    return "\n\n".join(out) + "\n"
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return json.dumps(str(value), ensure_ascii=False)

@@ -1,0 +1,696 @@
+"""What the rules look at: a practice reduced to a few typed facts.
+
+Two ways in, one meaning:
+
+* :meth:`PracticeFeatures.from_parsed` — one record, after :func:`scoring.models.parse_input`;
+* :class:`FeatureTable` — a whole book at once, as numpy columns, from a list of records or a flat
+  DataFrame (SPEC §1). It validates column by column with the *same* pydantic field types as the
+  models (see :mod:`scoring.fields`), so both ways agree; a property test holds them to it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .fields import (
+    FLAT_ENRICHMENT_COLUMNS,
+    MISSING,
+    check,
+    column_of,
+    split_flat_list,
+)
+from .models import (
+    CONFIDENCE_LEVELS,
+    ENRICHMENT_STATUSES,
+    Issue,
+    ParsedInput,
+    UnreadableRecord,
+    sort_issues,
+)
+
+# Integer codes for categorical facts (0 = none).
+STATUS_CODES = {None: 0, **{s: i + 1 for i, s in enumerate(ENRICHMENT_STATUSES)}}
+CONFIDENCE_CODES = {None: 0, **{c: i + 1 for i, c in enumerate(CONFIDENCE_LEVELS)}}
+STATUS_NAMES = [None, *ENRICHMENT_STATUSES]
+CONFIDENCE_NAMES = [None, *CONFIDENCE_LEVELS]
+
+TECHNOLOGY_FIELDS = frozenset(
+    {"enrichment_data.emr_system", "enrichment_data.has_online_booking", "enrichment_data.has_telemedicine"}
+)
+
+
+def distinct_phone_count(numbers: Iterable[str]) -> int:
+    """Distinct phone numbers, compared by their digits only; entries without digits are ignored."""
+    seen = set()
+    for number in numbers:
+        digits = "".join(ch for ch in number if ch.isdigit() and ch.isascii())
+        if digits:
+            seen.add(digits)
+    return len(seen)
+
+
+def non_blank(text: str | None) -> str | None:
+    """The text stripped, or None when there is nothing but whitespace."""
+    if text is None:
+        return None
+    stripped = text.strip()
+    return stripped or None
+
+
+@dataclass(frozen=True, slots=True)
+class PracticeFeatures:
+    """Everything the rules read about one practice. Missing or invalid values are None/0/False."""
+
+    practice_id: str
+    full: bool
+    status: str | None = None
+    confidence: str | None = None
+    vet_count: int | None = None
+    phone_count: int = 0
+    emr: str | None = None
+    online_booking: bool = False
+    telemedicine: bool = False
+    technology_invalid: bool = False
+    technologies_count: int = 0
+    dm_name: str | None = None
+    dm_title: str | None = None
+    reviews: int | None = None
+    rating: float | None = None
+    website: bool = False
+    multiple_locations: bool = False
+    issues: tuple[Issue, ...] = ()
+
+    @property
+    def invalid(self) -> bool:
+        return bool(self.issues)
+
+    @classmethod
+    def from_parsed(cls, parsed: ParsedInput) -> PracticeFeatures:
+        rec = parsed.record
+        gm = rec.google_maps_data
+        common = dict(
+            practice_id=rec.practice_id,
+            status=rec.enrichment_status,
+            confidence=rec.enrichment_confidence,
+            reviews=gm.reviews_count,
+            rating=gm.rating,
+            website=non_blank(gm.website) is not None,
+            multiple_locations=gm.has_multiple_locations,
+            issues=parsed.issues,
+        )
+        en = rec.enrichment_data
+        if en is None:
+            return cls(full=False, **common)
+        dm = en.decision_maker
+        return cls(
+            full=True,
+            vet_count=en.vet_count,
+            phone_count=distinct_phone_count(en.phone_numbers),
+            emr=non_blank(en.emr_system),
+            online_booking=en.has_online_booking,
+            telemedicine=en.has_telemedicine,
+            technology_invalid=bool(parsed.invalid_fields & TECHNOLOGY_FIELDS),
+            technologies_count=len(en.technologies),
+            dm_name=non_blank(dm.name) if dm else None,
+            dm_title=non_blank(dm.title) if dm else None,
+            **common,
+        )
+
+
+# ---- the columnar form ---------------------------------------------------------------------------
+
+
+@dataclass
+class FeatureTable:
+    """A book of practices as parallel numpy columns (one row per input record, in input order).
+
+    Missing numbers are -1 (counts) or NaN (rating); categorical facts are small integer codes.
+    Rows that could not be read at all have ``readable`` False and a reason in ``unreadable``.
+    """
+
+    practice_id: np.ndarray  # object (str | None)
+    readable: np.ndarray  # bool
+    full: np.ndarray  # bool
+    status: np.ndarray  # int8, STATUS_CODES
+    confidence: np.ndarray  # int8, CONFIDENCE_CODES
+    vet_count: np.ndarray  # int64, -1 = missing
+    phone_count: np.ndarray  # int64
+    emr_code: np.ndarray  # int32 index into emr_values, -1 = none
+    emr_values: list[str]
+    online_booking: np.ndarray  # bool
+    telemedicine: np.ndarray  # bool
+    technology_invalid: np.ndarray  # bool
+    technologies_count: np.ndarray  # int64
+    dm_name: np.ndarray  # object (str | None)
+    dm_title: np.ndarray  # object (str | None)
+    reviews: np.ndarray  # int64, -1 = missing
+    rating: np.ndarray  # float64, NaN = missing
+    website: np.ndarray  # bool
+    multiple_locations: np.ndarray  # bool
+    invalid: np.ndarray  # bool
+    issues: dict[int, tuple[Issue, ...]] = field(default_factory=dict)
+    unreadable: dict[int, str] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.readable)
+
+    @property
+    def dm_found(self) -> np.ndarray:
+        return self.dm_name != None  # noqa: E711 — elementwise on an object array
+
+    def row(self, i: int) -> PracticeFeatures:
+        """Row ``i`` as scalar features (the row must be readable)."""
+        code = int(self.emr_code[i])
+        vet = int(self.vet_count[i])
+        reviews = int(self.reviews[i])
+        rating = float(self.rating[i])
+        return PracticeFeatures(
+            practice_id=self.practice_id[i],
+            full=bool(self.full[i]),
+            status=STATUS_NAMES[self.status[i]],
+            confidence=CONFIDENCE_NAMES[self.confidence[i]],
+            vet_count=None if vet < 0 else vet,
+            phone_count=int(self.phone_count[i]),
+            emr=None if code < 0 else self.emr_values[code],
+            online_booking=bool(self.online_booking[i]),
+            telemedicine=bool(self.telemedicine[i]),
+            technology_invalid=bool(self.technology_invalid[i]),
+            technologies_count=int(self.technologies_count[i]),
+            dm_name=self.dm_name[i],
+            dm_title=self.dm_title[i],
+            reviews=None if reviews < 0 else reviews,
+            rating=None if math.isnan(rating) else rating,
+            website=bool(self.website[i]),
+            multiple_locations=bool(self.multiple_locations[i]),
+            issues=self.issues.get(i, ()),
+        )
+
+    @classmethod
+    def from_features(cls, rows: Sequence[PracticeFeatures | UnreadableRecord]) -> FeatureTable:
+        """Columns from already-extracted rows (the single-record path, or tests)."""
+        b = _Builder(len(rows))
+        for i, row in enumerate(rows):
+            if isinstance(row, UnreadableRecord):
+                b.unreadable_row(i, row.practice_id, row.reason)
+            else:
+                b.put(i, row)
+        return b.build()
+
+    @classmethod
+    def from_records(cls, records: Sequence[Any]) -> FeatureTable:
+        """Columns from nested ``ScoringInput``-shaped dicts (JSON/JSONL input)."""
+        return _records_table(records)
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame) -> FeatureTable:
+        """Columns from a flat DataFrame with the SPEC §1 columns (CSV/XLSX input)."""
+        return _frame_table(frame)
+
+
+class _Builder:
+    """Fills the columns of a FeatureTable, one row or one column at a time."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.practice_id = np.full(n, None, dtype=object)
+        self.readable = np.ones(n, dtype=bool)
+        self.full = np.zeros(n, dtype=bool)
+        self.status = np.zeros(n, dtype=np.int8)
+        self.confidence = np.zeros(n, dtype=np.int8)
+        self.vet_count = np.full(n, -1, dtype=np.int64)
+        self.phone_count = np.zeros(n, dtype=np.int64)
+        self.emr_code = np.full(n, -1, dtype=np.int32)
+        self.emr_index: dict[str, int] = {}
+        self.online_booking = np.zeros(n, dtype=bool)
+        self.telemedicine = np.zeros(n, dtype=bool)
+        self.technology_invalid = np.zeros(n, dtype=bool)
+        self.technologies_count = np.zeros(n, dtype=np.int64)
+        self.dm_name = np.full(n, None, dtype=object)
+        self.dm_title = np.full(n, None, dtype=object)
+        self.reviews = np.full(n, -1, dtype=np.int64)
+        self.rating = np.full(n, np.nan, dtype=np.float64)
+        self.website = np.zeros(n, dtype=bool)
+        self.multiple_locations = np.zeros(n, dtype=bool)
+        self.issues: dict[int, list[Issue]] = {}
+        self.unreadable: dict[int, str] = {}
+
+    def emr(self, text: str | None) -> int:
+        if text is None:
+            return -1
+        return self.emr_index.setdefault(text, len(self.emr_index))
+
+    def issue(self, i: int, issue: Issue) -> None:
+        self.issues.setdefault(i, []).append(issue)
+
+    def unreadable_row(self, i: int, practice_id: str | None, reason: str) -> None:
+        self.readable[i] = False
+        self.practice_id[i] = practice_id
+        self.unreadable[i] = reason
+
+    def put(self, i: int, f: PracticeFeatures) -> None:
+        self.practice_id[i] = f.practice_id
+        self.full[i] = f.full
+        self.status[i] = STATUS_CODES[f.status]
+        self.confidence[i] = CONFIDENCE_CODES[f.confidence]
+        self.vet_count[i] = -1 if f.vet_count is None else f.vet_count
+        self.phone_count[i] = f.phone_count
+        self.emr_code[i] = self.emr(f.emr)
+        self.online_booking[i] = f.online_booking
+        self.telemedicine[i] = f.telemedicine
+        self.technology_invalid[i] = f.technology_invalid
+        self.technologies_count[i] = f.technologies_count
+        self.dm_name[i] = f.dm_name
+        self.dm_title[i] = f.dm_title
+        self.reviews[i] = -1 if f.reviews is None else f.reviews
+        self.rating[i] = np.nan if f.rating is None else f.rating
+        self.website[i] = f.website
+        self.multiple_locations[i] = f.multiple_locations
+        if f.issues:
+            self.issues[i] = list(f.issues)
+
+    def build(self) -> FeatureTable:
+        # Fields of unreadable rows must not leak into scores.
+        if self.unreadable:
+            bad = ~self.readable
+            self.full[bad] = False
+            for i in self.unreadable:
+                self.issues.pop(i, None)
+        invalid = np.zeros(self.n, dtype=bool)
+        if self.issues:
+            invalid[list(self.issues)] = True
+        return FeatureTable(
+            practice_id=self.practice_id,
+            readable=self.readable,
+            full=self.full,
+            status=self.status,
+            confidence=self.confidence,
+            vet_count=self.vet_count,
+            phone_count=self.phone_count,
+            emr_code=self.emr_code,
+            emr_values=list(self.emr_index),
+            online_booking=self.online_booking,
+            telemedicine=self.telemedicine,
+            technology_invalid=self.technology_invalid,
+            technologies_count=self.technologies_count,
+            dm_name=self.dm_name,
+            dm_title=self.dm_title,
+            reviews=self.reviews,
+            rating=self.rating,
+            website=self.website,
+            multiple_locations=self.multiple_locations,
+            invalid=invalid,
+            issues={k: sort_issues(v) for k, v in sorted(self.issues.items())},
+            unreadable=self.unreadable,
+        )
+
+
+# ---- nested records -------------------------------------------------------------------------------
+
+
+def _get(objs: Sequence[Any], key: str) -> list[Any]:
+    return [o.get(key, MISSING) if type(o) is dict else MISSING for o in objs]
+
+
+def _records_table(records: Sequence[Any]) -> FeatureTable:
+    n = len(records)
+    b = _Builder(n)
+    recs = list(records)
+
+    # practice_id and google_maps_data decide readability (SPEC §7).
+    ids = _get(recs, "practice_id")
+    gms = _get(recs, "google_maps_data")
+    pid_check = check("practice_id")
+    for i, rec in enumerate(recs):
+        if type(rec) is not dict:
+            b.unreadable_row(i, None, f"record is not an object (got {type(rec).__name__})")
+            continue
+        ok, value, _ = pid_check(ids[i])
+        guess = value if ok else None
+        if not ok or value is MISSING:
+            reason = (
+                "practice_id is missing"
+                if ids[i] in (MISSING, None)
+                else ("practice_id must be a non-empty string")
+            )
+            b.unreadable_row(i, guess, reason)
+        elif gms[i] is MISSING or gms[i] is None:
+            b.unreadable_row(i, guess, "google_maps_data is missing")
+        elif type(gms[i]) is not dict:
+            b.unreadable_row(i, guess, "google_maps_data must be an object")
+        else:
+            b.practice_id[i] = value
+
+    _fill_scalars(b, "enrichment_status", _get(recs, "enrichment_status"))
+    _fill_scalars(b, "enrichment_confidence", _get(recs, "enrichment_confidence"))
+    _fill_scalars(b, "triggered_by", _get(recs, "triggered_by"))
+    _fill_scalars(b, "trigger_timestamp", _get(recs, "trigger_timestamp"))
+    for key in (
+        "name",
+        "address",
+        "phone",
+        "website",
+        "rating",
+        "reviews_count",
+        "place_id",
+        "has_multiple_locations",
+    ):
+        _fill_scalars(b, f"google_maps_data.{key}", _get(gms, key))
+
+    ens = _get(recs, "enrichment_data")
+    en_dicts: list[Any] = []
+    for i, en in enumerate(ens):
+        if type(en) is dict:
+            b.full[i] = True
+            en_dicts.append(en)
+        else:
+            if en is not MISSING and en is not None:
+                b.issue(i, Issue("enrichment_data", en, _model_msg("VetPracticeExtraction")))
+            en_dicts.append(MISSING)
+    for key in (
+        "vet_count",
+        "vet_count_confidence",
+        "phone_numbers",
+        "email_addresses",
+        "emr_system",
+        "has_online_booking",
+        "has_telemedicine",
+        "technologies",
+        "extraction_timestamp",
+        "extraction_method",
+    ):
+        _fill_scalars(b, f"enrichment_data.{key}", _get(en_dicts, key))
+
+    dms = _get(en_dicts, "decision_maker")
+    dm_dicts: list[Any] = []
+    for i, dm in enumerate(dms):
+        if type(dm) is dict:
+            dm_dicts.append(dm)
+        else:
+            if dm is not MISSING and dm is not None:
+                b.issue(i, Issue("enrichment_data.decision_maker", dm, _model_msg("DecisionMaker")))
+            dm_dicts.append(MISSING)
+    for key in ("name", "title", "linkedin"):
+        _fill_scalars(b, f"enrichment_data.decision_maker.{key}", _get(dm_dicts, key))
+    return b.build()
+
+
+def _model_msg(model: str) -> str:
+    return f"Input should be a valid dictionary or instance of {model}"
+
+
+def _fill_scalars(b: _Builder, path: str, values: list[Any], *, flat: bool = False) -> None:
+    """Validate one field's column and store what the rules need from it."""
+    chk = check(path)
+    sink = _SINKS[path]
+    for i, v in enumerate(values):
+        if v is MISSING or v is None:
+            continue
+        ok, value, problem = chk(v)
+        if ok:
+            if value is not MISSING:
+                sink(b, i, value)
+        else:
+            b.issue(i, Issue(path, v, problem))
+            if path in TECHNOLOGY_FIELDS:
+                b.technology_invalid[i] = True
+
+
+def _set(attr: str, convert: Any = None) -> Any:
+    def sink(b: _Builder, i: int, value: Any) -> None:
+        getattr(b, attr)[i] = value if convert is None else convert(value)
+
+    return sink
+
+
+def _ignore(b: _Builder, i: int, value: Any) -> None:
+    return None
+
+
+def _emr(b: _Builder, i: int, value: str) -> None:
+    b.emr_code[i] = b.emr(non_blank(value))
+
+
+_SINKS: dict[str, Any] = {
+    "practice_id": _ignore,
+    "enrichment_status": _set("status", STATUS_CODES.__getitem__),
+    "enrichment_confidence": _set("confidence", CONFIDENCE_CODES.__getitem__),
+    "triggered_by": _ignore,
+    "trigger_timestamp": _ignore,
+    "google_maps_data.name": _ignore,
+    "google_maps_data.address": _ignore,
+    "google_maps_data.phone": _ignore,
+    "google_maps_data.website": _set("website", lambda v: non_blank(v) is not None),
+    "google_maps_data.rating": _set("rating"),
+    "google_maps_data.reviews_count": _set("reviews"),
+    "google_maps_data.place_id": _ignore,
+    "google_maps_data.has_multiple_locations": _set("multiple_locations"),
+    "enrichment_data.vet_count": _set("vet_count"),
+    "enrichment_data.vet_count_confidence": _ignore,
+    "enrichment_data.phone_numbers": _set("phone_count", distinct_phone_count),
+    "enrichment_data.email_addresses": _ignore,
+    "enrichment_data.emr_system": _emr,
+    "enrichment_data.has_online_booking": _set("online_booking"),
+    "enrichment_data.has_telemedicine": _set("telemedicine"),
+    "enrichment_data.technologies": _set("technologies_count", len),
+    "enrichment_data.extraction_timestamp": _ignore,
+    "enrichment_data.extraction_method": _ignore,
+    "enrichment_data.decision_maker.name": _set("dm_name", non_blank),
+    "enrichment_data.decision_maker.title": _set("dm_title", non_blank),
+    "enrichment_data.decision_maker.linkedin": _ignore,
+}
+
+
+# ---- flat frames ----------------------------------------------------------------------------------
+
+
+def _frame_table(frame: pd.DataFrame) -> FeatureTable:
+    n = len(frame)
+    b = _Builder(n)
+    columns = {str(c).strip(): c for c in frame.columns}
+
+    def col(name: str) -> pd.Series | None:
+        key = columns.get(name)
+        return None if key is None else frame[key]
+
+    blank = {name: _blank_mask(col(name)) for name in columns}
+
+    ids = col("practice_id")
+    if ids is None:
+        for i in range(n):
+            b.unreadable_row(i, None, "practice_id is missing")
+    else:
+        id_vals = ids.tolist()
+        id_blank = blank["practice_id"]
+        pid_check = check("practice_id")
+        for i, v in enumerate(id_vals):
+            if id_blank[i]:
+                b.unreadable_row(i, None, "practice_id is missing")
+                continue
+            ok, value, _ = pid_check(_as_id(v))
+            if ok:
+                b.practice_id[i] = value
+            else:
+                b.unreadable_row(i, None, "practice_id must be a non-empty string")
+
+    has_enrichment = np.zeros(n, dtype=bool)
+    for name in FLAT_ENRICHMENT_COLUMNS:
+        if name in blank:
+            has_enrichment |= ~blank[name]
+    b.full[:] = has_enrichment
+
+    for name in columns:
+        path = column_of(name)
+        if path is None or path == "practice_id":
+            continue
+        series = col(name)
+        assert series is not None
+        mask = blank[name]
+        if path.startswith("enrichment_data."):
+            mask = mask | ~has_enrichment
+        if mask.all():
+            continue
+        if path in _VECTOR_SINKS and _vector_fill(b, path, series, mask):
+            continue
+        values = series.tolist()
+        keep = np.flatnonzero(~mask)
+        chk = check(path)
+        sink = _SINKS[path]
+        flat_list = path in _LIST_PATHS
+        for i in keep.tolist():
+            raw = values[i]
+            v = split_flat_list(raw) if flat_list and isinstance(raw, str) else raw
+            ok, value, problem = chk(v)
+            if ok:
+                if value is not MISSING:
+                    sink(b, i, value)
+            else:
+                b.issue(i, Issue(path, raw, problem))
+                if path in TECHNOLOGY_FIELDS:
+                    b.technology_invalid[i] = True
+    return b.build()
+
+
+_LIST_PATHS = frozenset(
+    {"enrichment_data.phone_numbers", "enrichment_data.email_addresses", "enrichment_data.technologies"}
+)
+
+
+def _as_id(v: Any) -> Any:
+    # Spreadsheets turn numeric ids into floats; 1234.0 means "1234".
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if isinstance(v, np.integer):
+        return str(int(v))
+    return v
+
+
+def _blank_mask(series: pd.Series | None) -> np.ndarray:
+    """True where a flat cell holds nothing: NA/NaN/None or whitespace-only text."""
+    if series is None:
+        return np.zeros(0, dtype=bool)
+    mask = series.isna().to_numpy(dtype=bool, copy=True)
+    if series.dtype == object:
+        values = series.tolist()
+        mask |= np.fromiter((type(v) is str and not v.strip() for v in values), dtype=bool, count=len(values))
+    elif pd.api.types.is_string_dtype(series.dtype):
+        mask |= (series.str.strip() == "").to_numpy(dtype=bool, na_value=False)
+    return mask
+
+
+# Columns with a native numeric/bool dtype are converted without a Python loop, with pydantic's
+# lax rules for that dtype written out (ints from integral floats, bools from 0/1, ...).
+def _vector_fill(b: _Builder, path: str, series: pd.Series, skip: np.ndarray) -> bool:
+    kind = _VECTOR_SINKS[path]
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype):
+        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+    elif kind == "text" and pd.api.types.is_string_dtype(dtype) and dtype is not np.dtype(object):
+        _text_fill(b, path, series, skip)
+        return True
+    else:
+        return False
+    if kind == "text":
+        return False  # numbers in a text column are invalid: let the per-value path say why
+    use = ~skip & ~np.isnan(values)
+    finite = np.isfinite(values)
+    if kind == "int":
+        ok = use & finite & (values == np.floor(np.where(finite, values, 0))) & (values >= 0)
+        # exact only below 2**53: larger floats are not integers we can trust, let pydantic decide
+        ok &= np.abs(np.where(finite, values, 0)) < 2**53
+        target = b.vet_count if path.endswith("vet_count") else b.reviews
+        target[ok] = values[ok].astype(np.int64)
+    elif kind == "float":
+        ok = use & finite & (values >= 0) & (values <= 5)
+        b.rating[ok] = values[ok]
+    else:  # bool
+        ok = use & ((values == 0) | (values == 1))
+        attr = _BOOL_ATTRS[path]
+        getattr(b, attr)[ok] = values[ok] == 1
+    bad = np.flatnonzero(use & ~ok)
+    if len(bad):
+        originals = series.to_numpy(dtype=object)
+        chk = check(path)
+        for i in bad.tolist():
+            raw = originals[i]
+            raw = raw.item() if isinstance(raw, np.generic) else raw
+            ok1, value, problem = chk(raw)
+            if ok1:  # e.g. a huge integer: valid after all
+                _SINKS[path](b, i, value)
+            else:
+                b.issue(i, Issue(path, raw, problem))
+                if path in TECHNOLOGY_FIELDS:
+                    b.technology_invalid[i] = True
+    return True
+
+
+def _text_fill(b: _Builder, path: str, series: pd.Series, skip: np.ndarray) -> None:
+    """A pandas string column: every value is valid text, only the sink's conversion remains."""
+    if path == "google_maps_data.website":
+        b.website |= ~skip
+        return
+    if path in ("enrichment_data.decision_maker.name", "enrichment_data.decision_maker.title"):
+        target = b.dm_name if path.endswith("name") else b.dm_title
+        stripped = series.str.strip().to_numpy(dtype=object, na_value=None)
+        target[~skip] = stripped[~skip]
+        return
+    if path == "enrichment_data.emr_system":
+        codes, uniques = pd.factorize(series.str.strip())
+        remap = np.array([b.emr(u) for u in uniques] + [-1], dtype=np.int32)
+        chosen = remap[codes]
+        b.emr_code[~skip] = chosen[~skip]
+        return
+    # Fields that only need to be valid text (name, address, ...) need no work at all.
+
+
+_VECTOR_SINKS = {
+    "enrichment_data.vet_count": "int",
+    "google_maps_data.reviews_count": "int",
+    "google_maps_data.rating": "float",
+    "google_maps_data.has_multiple_locations": "bool",
+    "enrichment_data.has_online_booking": "bool",
+    "enrichment_data.has_telemedicine": "bool",
+    "google_maps_data.name": "text",
+    "google_maps_data.address": "text",
+    "google_maps_data.phone": "text",
+    "google_maps_data.website": "text",
+    "google_maps_data.place_id": "text",
+    "enrichment_data.emr_system": "text",
+    "enrichment_data.decision_maker.name": "text",
+    "enrichment_data.decision_maker.title": "text",
+    "enrichment_data.decision_maker.linkedin": "text",
+}
+_BOOL_ATTRS = {
+    "google_maps_data.has_multiple_locations": "multiple_locations",
+    "enrichment_data.has_online_booking": "online_booking",
+    "enrichment_data.has_telemedicine": "telemedicine",
+}
+
+
+def record_from_flat_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The nested record a flat row stands for (SPEC §1): blank cells are absent, lists split on ';'."""
+    from .fields import FLAT_COLUMNS
+
+    def present(value: Any) -> bool:
+        if value is None:
+            return False
+        if isinstance(value, float) and math.isnan(value):
+            return False
+        if value is pd.NA or value is pd.NaT:
+            return False
+        return not (isinstance(value, str) and not value.strip())
+
+    cells = {str(k).strip(): v for k, v in row.items()}
+    record: dict[str, Any] = {"google_maps_data": {}}
+    if present(cells.get("practice_id")):
+        record["practice_id"] = _as_id(cells["practice_id"])
+    enrichment: dict[str, Any] = {}
+    has_enrichment = any(present(cells.get(c)) for c in FLAT_ENRICHMENT_COLUMNS)
+    for column, path in FLAT_COLUMNS.items():
+        if column == "practice_id" or not present(cells.get(column)):
+            continue
+        value = cells[column]
+        if isinstance(value, np.generic):
+            value = value.item()
+        if path in _LIST_PATHS and isinstance(value, str):
+            value = split_flat_list(value)
+        parts = path.split(".")
+        if parts[0] == "google_maps_data":
+            record["google_maps_data"][parts[1]] = value
+        elif parts[0] == "enrichment_data":
+            if not has_enrichment:
+                continue
+            if parts[1] == "decision_maker":
+                enrichment.setdefault("decision_maker", {})[parts[2]] = value
+            else:
+                enrichment[parts[1]] = value
+        else:
+            record[parts[0]] = value
+    if has_enrichment:
+        record["enrichment_data"] = enrichment
+    return record

@@ -1,0 +1,135 @@
+"""Hypothesis strategies for practice records: valid, lax-valid, invalid and missing values."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from hypothesis import strategies as st
+
+from scoring.fields import FLAT_COLUMNS
+
+MISSING = object()
+
+ints = st.one_of(
+    st.integers(-3, 40),
+    st.integers(0, 400).map(str),  # "5"
+    st.integers(0, 30).map(float),  # 5.0
+    st.sampled_from(["five", "", " 7 ", "5.5", "1_0", True, False, 7.5, -1.0, math.nan, math.inf, 10**20]),
+)
+floats = st.one_of(
+    st.floats(-1, 6, allow_nan=False),
+    st.sampled_from(
+        [4.0, 4.5, 5.0, 3.99, 4.49, "4.5", "5", "nan", "inf", math.nan, math.inf, "x", 7.3, True]
+    ),
+)
+bools = st.one_of(
+    st.booleans(), st.sampled_from([0, 1, 2, "yes", "no", "true", "False", "maybe", 1.0, 0.5, "", "on"])
+)
+texts = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(["", "   ", "Cornerstone", "IDEXX Neo", "avimark", "eVetPractice", "ezyVet", "Dr. Vet"]),
+    st.sampled_from([5, 4.5, True, ["x"], {"a": 1}]),
+)
+phones = st.one_of(
+    st.lists(
+        st.sampled_from(
+            ["(555) 123-4567", "555-123-4567", "555 000 1111", "ext.", "", "+1 555 222 3333", "١٢٣"]
+        ),
+        max_size=5,
+    ),
+    st.sampled_from(["555-1234", 5, None, ["ok", 7], ("555-1", "555-2"), {"a": "b"}]),
+)
+str_lists = st.one_of(
+    st.lists(st.sampled_from(["a", "b", "", " "]), max_size=3),
+    st.sampled_from(["x", 3, [1], ("a",), None]),
+)
+confidences = st.sampled_from(["high", "medium", "low", "LOW", " Medium ", "certain", 3, None])
+statuses = st.sampled_from(["Completed", "Partial", "Failed", "Not Started", "partial", "Done", 1, None])
+
+
+def _maybe(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.one_of(st.just(MISSING), st.none(), strategy)
+
+
+def _dict(fields: dict[str, st.SearchStrategy[Any]]) -> st.SearchStrategy[dict[str, Any]]:
+    return st.fixed_dictionaries({k: _maybe(v) for k, v in fields.items()}).map(
+        lambda d: {k: v for k, v in d.items() if v is not MISSING}
+    )
+
+
+google_maps = _dict(
+    {
+        "name": texts,
+        "address": texts,
+        "phone": texts,
+        "website": texts,
+        "rating": floats,
+        "reviews_count": ints,
+        "place_id": texts,
+        "has_multiple_locations": bools,
+    }
+)
+decision_makers = st.one_of(_dict({"name": texts, "title": texts, "linkedin": texts}), texts)
+enrichment = st.one_of(
+    _dict(
+        {
+            "vet_count": ints,
+            "vet_count_confidence": confidences,
+            "phone_numbers": phones,
+            "email_addresses": str_lists,
+            "emr_system": texts,
+            "has_online_booking": bools,
+            "has_telemedicine": bools,
+            "technologies": str_lists,
+            "decision_maker": decision_makers,
+            "extraction_timestamp": st.sampled_from(["2025-11-04T10:00:00Z", "yesterday", 5]),
+            "extraction_method": st.sampled_from(["llm", "structured", 3]),
+        }
+    ),
+    st.sampled_from(["garbage", 5, ["x"]]),
+)
+practice_ids = st.one_of(
+    st.text(min_size=1, max_size=8), st.integers(0, 10**6), st.sampled_from(["", "  ", True, 4.5, None])
+)
+records = st.one_of(
+    _dict(
+        {
+            "practice_id": practice_ids,
+            "google_maps_data": st.one_of(google_maps, st.sampled_from(["x", 3])),
+            "enrichment_data": enrichment,
+            "enrichment_status": statuses,
+            "enrichment_confidence": confidences,
+            "triggered_by": st.sampled_from(["auto", "manual", "rescore", "cron"]),
+            "trigger_timestamp": st.sampled_from(["2025-11-04T10:00:00Z", "soon"]),
+        }
+    ),
+    st.sampled_from([[1, 2], "text", 7]),
+)
+
+flat_cell = st.one_of(
+    st.just(""),
+    st.just("  "),
+    st.integers(-2, 300).map(str),
+    st.sampled_from(["4.5", "5", "yes", "no", "nan", "x"]),
+    st.text(max_size=10),
+)
+flat_phone_cell = st.one_of(
+    st.just(""), st.sampled_from(["555-1234;555 1234", "(555) 000-1111; ;ext", "a;b;c"])
+)
+flat_rows = st.fixed_dictionaries(
+    {
+        column: (
+            st.one_of(st.text(min_size=0, max_size=6), st.just(""))
+            if column == "practice_id"
+            else flat_phone_cell
+            if column in ("phone_numbers", "technologies", "email_addresses")
+            else st.sampled_from(["Completed", "Partial", "Failed", "Not Started", "", "done"])
+            if column == "enrichment_status"
+            else st.sampled_from(["high", "medium", "low", "", "?"])
+            if column in ("enrichment_confidence", "vet_count_confidence")
+            else flat_cell
+        )
+        for column in FLAT_COLUMNS
+    }
+)
