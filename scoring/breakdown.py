@@ -99,7 +99,62 @@ def fit(doc: dict[str, Any]) -> str:
 
 
 def breakdown_json(f: PracticeFeatures, result: ScoreResult, cfg: ScoringConfig) -> str:
+    """The breakdown of one scored practice as JSON (≤ MAX_BREAKDOWN_CHARS).
+
+    Assembled from the result's cached component fragments; the text is byte-for-byte what
+    serialising :func:`breakdown_doc` gives (a test holds it to that), just without rebuilding
+    and re-encoding the same pieces for every practice.
+    """
+    if not result.fragments:
+        return fit(breakdown_doc(f, result, cfg))
+    head_key = (
+        result.lead_score,
+        result.original_score,
+        result.full,
+        f.confidence,
+        result.multiplier,
+        result.tier,
+    )
+    head = _HEADS.get(head_key)
+    if head is None:
+        if len(_HEADS) > 100_000:
+            _HEADS.clear()
+        head = _HEADS[head_key] = (
+            to_json(
+                {
+                    "total_score": result.lead_score,
+                    "original_score": result.original_score,
+                    "mode": "full" if result.full else "baseline_only",
+                    "confidence": f.confidence,
+                    "confidence_multiplier": float(result.multiplier),
+                    "confidence_penalty": penalty_text(result.multiplier),
+                    "tier": result.tier,
+                }
+            )[:-1]
+            + ',"components":{'
+        )
+    if f.issues:
+        warnings = to_json(warnings_for(f, result))
+    else:
+        warn_key = (result.full, f.confidence, f.status, result.multiplier)
+        warnings = _WARNINGS.get(warn_key)
+        if warnings is None:
+            warnings = _WARNINGS[warn_key] = to_json(warnings_for(f, result))
+    tail = _TAILS.get((cfg.config_version, result.full))
+    if tail is None:
+        note = f',"note":{to_json(BASELINE_ONLY_NOTE)}' if not result.full else ""
+        tail = _TAILS[(cfg.config_version, result.full)] = (
+            f',"config_version":{to_json(cfg.config_version)}{note}}}'
+        )
+    text = f'{head}{",".join(result.fragments)}}},"warnings":{warnings}{tail}'
+    if len(text) <= MAX_BREAKDOWN_CHARS:
+        return text
     return fit(breakdown_doc(f, result, cfg))
+
+
+_HEADS: dict[tuple[object, ...], str] = {}
+_WARNINGS: dict[tuple[object, ...], str] = {}
+_TAILS: dict[tuple[str, bool], str] = {}
 
 
 ERROR_TITLES = {

@@ -225,7 +225,7 @@ class ScoringConfig(_Frozen):
 
     # ---- derived values -------------------------------------------------------------------------
 
-    @property
+    @cached_property
     def component_maxima(self) -> dict[str, int]:
         """The most each component can score in full mode."""
         emr_best = max([t.points for t in self.emr_tiers] + [self.emr_other_points])
@@ -257,6 +257,13 @@ class ScoringConfig(_Frozen):
             out[level] = Fraction(self.multiplier(level))
         return out
 
+    @cached_property
+    def rulebook(self) -> Any:
+        """The rules compiled for this config (:class:`scoring.rules.RuleBook`), built on first use."""
+        from .rules import RuleBook  # rules depend on config, not the other way round
+
+        return RuleBook(self)
+
     def scoring_dict(self) -> dict[str, Any]:
         """The fields that shape scores, as plain JSON-able data."""
         return self.model_dump(mode="json", exclude=set(OPERATIONAL_FIELDS))
@@ -266,7 +273,7 @@ class ScoringConfig(_Frozen):
         canonical = json.dumps(self.scoring_dict(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()[:10]
 
-    @property
+    @cached_property
     def config_version(self) -> str:
         """Recorded in every breakdown: the explicit label, "default", or a content hash."""
         if self.version:
@@ -292,6 +299,13 @@ class ScoringConfig(_Frozen):
         if "version" not in changes:
             data["version"] = None
         return ScoringConfig.from_mapping(data)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> ScoringConfig:
+        # pydantic's model_copy(update=...) skips validation and would carry stale cached
+        # properties (fingerprint, rulebook); changes always go through validation instead.
+        if update:
+            return self.with_changes(**update)
+        return super().model_copy(deep=deep)
 
     def to_toml(self) -> str:
         """The scoring fields as a TOML document that :func:`load_config` reads back."""

@@ -134,10 +134,10 @@ def book_outputs(
 ) -> Iterator[dict[str, Any]]:
     """The ScoringOutput of every row, in order, as JSON-ready dicts (what the CLI writes)."""
     cfg = config or DEFAULT_CONFIG
+    rules = cfg.rulebook
     stamp = iso_timestamp(now or utc_now())
-    for i in range(len(table)):
-        if not table.readable[i]:
+    for i, features in enumerate(table.iter_rows()):
+        if features is None:
             yield failed_dict(table.practice_id[i], "invalid_input", table.unreadable[i], stamp, duration_ms)
-            continue
-        features = table.row(i)
-        yield scored_dict(features, evaluate(features, cfg), cfg, stamp, duration_ms)
+        else:
+            yield scored_dict(features, rules.evaluate(features), cfg, stamp, duration_ms)

@@ -11,7 +11,8 @@ Two ways in, one meaning:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,13 +46,13 @@ TECHNOLOGY_FIELDS = frozenset(
 )
 
 
+_NON_DIGITS = re.compile(r"[^0-9]+")
+
+
 def distinct_phone_count(numbers: Iterable[str]) -> int:
-    """Distinct phone numbers, compared by their digits only; entries without digits are ignored."""
-    seen = set()
-    for number in numbers:
-        digits = "".join(ch for ch in number if ch.isdigit() and ch.isascii())
-        if digits:
-            seen.add(digits)
+    """Distinct phone numbers, compared by their (ASCII) digits only; entries without digits are ignored."""
+    seen = {_NON_DIGITS.sub("", number) for number in numbers}
+    seen.discard("")
     return len(seen)
 
 
@@ -190,6 +191,75 @@ class FeatureTable:
             multiple_locations=bool(self.multiple_locations[i]),
             issues=self.issues.get(i, ()),
         )
+
+    def iter_rows(self) -> Iterator[PracticeFeatures | None]:
+        """Every row as scalar features (None for unreadable rows), converting each column once."""
+        cols = [
+            self.practice_id.tolist(),
+            self.full.tolist(),
+            self.status.tolist(),
+            self.confidence.tolist(),
+            self.vet_count.tolist(),
+            self.phone_count.tolist(),
+            self.emr_code.tolist(),
+            self.online_booking.tolist(),
+            self.telemedicine.tolist(),
+            self.technology_invalid.tolist(),
+            self.technologies_count.tolist(),
+            self.dm_name.tolist(),
+            self.dm_title.tolist(),
+            self.reviews.tolist(),
+            self.rating.tolist(),
+            self.website.tolist(),
+            self.multiple_locations.tolist(),
+            self.readable.tolist(),
+        ]
+        emr_values = self.emr_values
+        issues = self.issues
+        isnan = math.isnan
+        for i, (
+            pid,
+            full,
+            status,
+            conf,
+            vets,
+            phones,
+            emr,
+            booking,
+            tele,
+            tech_bad,
+            techs,
+            dm_name,
+            dm_title,
+            reviews,
+            rating,
+            website,
+            multi,
+            readable,
+        ) in enumerate(zip(*cols, strict=True)):
+            if not readable:
+                yield None
+                continue
+            yield PracticeFeatures(
+                practice_id=pid,
+                full=full,
+                status=STATUS_NAMES[status],
+                confidence=CONFIDENCE_NAMES[conf],
+                vet_count=None if vets < 0 else vets,
+                phone_count=phones,
+                emr=None if emr < 0 else emr_values[emr],
+                online_booking=booking,
+                telemedicine=tele,
+                technology_invalid=tech_bad,
+                technologies_count=techs,
+                dm_name=dm_name,
+                dm_title=dm_title,
+                reviews=None if reviews < 0 else reviews,
+                rating=None if isnan(rating) else rating,
+                website=website,
+                multiple_locations=multi,
+                issues=issues.get(i, ()) if issues else (),
+            )
 
     @classmethod
     def from_features(cls, rows: Sequence[PracticeFeatures | UnreadableRecord]) -> FeatureTable:
@@ -404,65 +474,92 @@ def _model_msg(model: str) -> str:
     return f"Input should be a valid dictionary or instance of {model}"
 
 
-def _fill_scalars(b: _Builder, path: str, values: list[Any], *, flat: bool = False) -> None:
-    """Validate one field's column and store what the rules need from it."""
+def _fill_scalars(b: _Builder, path: str, values: list[Any], originals: list[Any] | None = None) -> None:
+    """Validate one field's column (one value per row) and store what the rules need from it.
+
+    ``originals`` are the cells as the user wrote them, named in issues when ``values`` differ.
+    """
     chk = check(path)
-    sink = _SINKS[path]
-    for i, v in enumerate(values):
+    if chk.kind == "str" and _SINKS[path].attr is None:
+        # Display-only text: all that matters is spotting a value that is not text.
+        for i in [
+            i for i, v in enumerate(values) if type(v) is not str and v is not MISSING and v is not None
+        ]:
+            ok, _, problem = chk(values[i])
+            if not ok:
+                _invalid(b, i, path, values[i] if originals is None else originals[i], problem)
+        return
+    fast = chk.fast_mask(values)
+    rows = [i for i, ok in enumerate(fast) if ok]
+    good = [values[i] for i in rows]
+    for i in [i for i, ok in enumerate(fast) if not ok]:
+        v = values[i]
         if v is MISSING or v is None:
             continue
         ok, value, problem = chk(v)
         if ok:
-            if value is not MISSING:
-                sink(b, i, value)
+            rows.append(i)
+            good.append(value)
         else:
-            b.issue(i, Issue(path, v, problem))
-            if path in TECHNOLOGY_FIELDS:
-                b.technology_invalid[i] = True
+            _invalid(b, i, path, v if originals is None else originals[i], problem)
+    _store(b, path, rows, good)
 
 
-def _set(attr: str, convert: Any = None) -> Any:
-    def sink(b: _Builder, i: int, value: Any) -> None:
-        getattr(b, attr)[i] = value if convert is None else convert(value)
-
-    return sink
-
-
-def _ignore(b: _Builder, i: int, value: Any) -> None:
-    return None
+def _invalid(b: _Builder, i: int, path: str, raw: Any, problem: str | None) -> None:
+    b.issue(i, Issue(path, raw, problem or "invalid value"))
+    if path in TECHNOLOGY_FIELDS:
+        b.technology_invalid[i] = True
 
 
-def _emr(b: _Builder, i: int, value: str) -> None:
-    b.emr_code[i] = b.emr(non_blank(value))
+@dataclass(frozen=True, slots=True)
+class _Sink:
+    """Where a valid value goes: builder column ``attr`` after ``convert``; no attr = not scored."""
+
+    attr: str | None = None
+    convert: Callable[[Any], Any] | None = None
 
 
-_SINKS: dict[str, Any] = {
-    "practice_id": _ignore,
-    "enrichment_status": _set("status", STATUS_CODES.__getitem__),
-    "enrichment_confidence": _set("confidence", CONFIDENCE_CODES.__getitem__),
-    "triggered_by": _ignore,
-    "trigger_timestamp": _ignore,
-    "google_maps_data.name": _ignore,
-    "google_maps_data.address": _ignore,
-    "google_maps_data.phone": _ignore,
-    "google_maps_data.website": _set("website", lambda v: non_blank(v) is not None),
-    "google_maps_data.rating": _set("rating"),
-    "google_maps_data.reviews_count": _set("reviews"),
-    "google_maps_data.place_id": _ignore,
-    "google_maps_data.has_multiple_locations": _set("multiple_locations"),
-    "enrichment_data.vet_count": _set("vet_count"),
-    "enrichment_data.vet_count_confidence": _ignore,
-    "enrichment_data.phone_numbers": _set("phone_count", distinct_phone_count),
-    "enrichment_data.email_addresses": _ignore,
-    "enrichment_data.emr_system": _emr,
-    "enrichment_data.has_online_booking": _set("online_booking"),
-    "enrichment_data.has_telemedicine": _set("telemedicine"),
-    "enrichment_data.technologies": _set("technologies_count", len),
-    "enrichment_data.extraction_timestamp": _ignore,
-    "enrichment_data.extraction_method": _ignore,
-    "enrichment_data.decision_maker.name": _set("dm_name", non_blank),
-    "enrichment_data.decision_maker.title": _set("dm_title", non_blank),
-    "enrichment_data.decision_maker.linkedin": _ignore,
+def _store(b: _Builder, path: str, rows: Sequence[int] | np.ndarray, values: Sequence[Any]) -> None:
+    sink = _SINKS[path]
+    if sink.attr is None or len(rows) == 0:
+        return
+    if sink.attr == "emr_code":
+        converted: Any = [b.emr(non_blank(v)) for v in values]
+    elif sink.convert is not None:
+        converted = [sink.convert(v) for v in values]
+    else:
+        converted = values
+    target = getattr(b, sink.attr)
+    target[np.asarray(rows, dtype=np.int64)] = np.asarray(converted, dtype=target.dtype)
+
+
+_SINKS: dict[str, _Sink] = {
+    "practice_id": _Sink(),
+    "enrichment_status": _Sink("status", STATUS_CODES.__getitem__),
+    "enrichment_confidence": _Sink("confidence", CONFIDENCE_CODES.__getitem__),
+    "triggered_by": _Sink(),
+    "trigger_timestamp": _Sink(),
+    "google_maps_data.name": _Sink(),
+    "google_maps_data.address": _Sink(),
+    "google_maps_data.phone": _Sink(),
+    "google_maps_data.website": _Sink("website", lambda v: non_blank(v) is not None),
+    "google_maps_data.rating": _Sink("rating"),
+    "google_maps_data.reviews_count": _Sink("reviews"),
+    "google_maps_data.place_id": _Sink(),
+    "google_maps_data.has_multiple_locations": _Sink("multiple_locations"),
+    "enrichment_data.vet_count": _Sink("vet_count"),
+    "enrichment_data.vet_count_confidence": _Sink(),
+    "enrichment_data.phone_numbers": _Sink("phone_count", distinct_phone_count),
+    "enrichment_data.email_addresses": _Sink(),
+    "enrichment_data.emr_system": _Sink("emr_code"),
+    "enrichment_data.has_online_booking": _Sink("online_booking"),
+    "enrichment_data.has_telemedicine": _Sink("telemedicine"),
+    "enrichment_data.technologies": _Sink("technologies_count", len),
+    "enrichment_data.extraction_timestamp": _Sink(),
+    "enrichment_data.extraction_method": _Sink(),
+    "enrichment_data.decision_maker.name": _Sink("dm_name", non_blank),
+    "enrichment_data.decision_maker.title": _Sink("dm_title", non_blank),
+    "enrichment_data.decision_maker.linkedin": _Sink(),
 }
 
 
@@ -487,12 +584,19 @@ def _frame_table(frame: pd.DataFrame) -> FeatureTable:
     else:
         id_vals = ids.tolist()
         id_blank = blank["practice_id"]
+        # Ids with no whitespace at either end are taken as they are (what pydantic would do too).
+        plain = np.fromiter(
+            (type(v) is str and bool(v) and not v[0].isspace() and not v[-1].isspace() for v in id_vals),
+            dtype=bool,
+            count=n,
+        )
+        b.practice_id[plain] = ids.to_numpy(dtype=object)[plain]
         pid_check = check("practice_id")
-        for i, v in enumerate(id_vals):
+        for i in np.flatnonzero(~plain).tolist():
             if id_blank[i]:
                 b.unreadable_row(i, None, "practice_id is missing")
                 continue
-            ok, value, _ = pid_check(_as_id(v))
+            ok, value, _ = pid_check(_as_id(id_vals[i]))
             if ok:
                 b.practice_id[i] = value
             else:
@@ -517,28 +621,64 @@ def _frame_table(frame: pd.DataFrame) -> FeatureTable:
             continue
         if path in _VECTOR_SINKS and _vector_fill(b, path, series, mask):
             continue
-        values = series.tolist()
         keep = np.flatnonzero(~mask)
-        chk = check(path)
-        sink = _SINKS[path]
-        flat_list = path in _LIST_PATHS
-        for i in keep.tolist():
-            raw = values[i]
-            v = split_flat_list(raw) if flat_list and isinstance(raw, str) else raw
-            ok, value, problem = chk(v)
-            if ok:
-                if value is not MISSING:
-                    sink(b, i, value)
-            else:
-                b.issue(i, Issue(path, raw, problem))
-                if path in TECHNOLOGY_FIELDS:
-                    b.technology_invalid[i] = True
+        if _is_text_dtype(series):
+            _fill_text_column(b, path, series.take(keep), keep)
+        else:
+            values = series.tolist()
+            column = [MISSING] * n
+            for i in keep.tolist():
+                raw = values[i]
+                column[i] = split_flat_list(raw) if path in _LIST_PATHS and isinstance(raw, str) else raw
+            _fill_scalars(b, path, column, originals=values)
     return b.build()
 
 
 _LIST_PATHS = frozenset(
     {"enrichment_data.phone_numbers", "enrichment_data.email_addresses", "enrichment_data.technologies"}
 )
+
+
+def _is_text_dtype(series: pd.Series) -> bool:
+    return pd.api.types.is_string_dtype(series.dtype) and series.dtype is not np.dtype(object)
+
+
+def _fill_text_column(b: _Builder, path: str, cells: pd.Series, rows: np.ndarray) -> None:
+    """A pandas string column: lists are split per cell; other fields are checked once per distinct value."""
+    if path in _LIST_PATHS:
+        count = _FLAT_LIST_COUNTS.get(path)
+        if count is not None:  # every text cell is a valid list; only its count matters
+            target = getattr(b, _SINKS[path].attr or "")
+            codes, uniques = pd.factorize(cells)
+            counts = np.array([count(c) for c in uniques.tolist()] + [0], dtype=np.int64)
+            target[rows] = counts[codes]
+        return
+    codes, uniques = pd.factorize(cells)
+    checked = [check(path)(u) for u in uniques.tolist()]
+    ok = np.array([c[0] for c in checked] + [False], dtype=bool)
+    good = ok[codes]
+    values = np.empty(len(checked), dtype=object)
+    values[:] = [c[1] for c in checked]
+    _store(b, path, rows[good], values[codes[good]].tolist())
+    for j in np.flatnonzero(~good).tolist():
+        c = checked[codes[j]]
+        _invalid(b, int(rows[j]), path, uniques[codes[j]], c[2])
+
+
+_DIGITS_AND_SEPARATORS = re.compile(r"[^0-9;]+")
+
+
+def flat_phone_count(cell: str) -> int:
+    """distinct_phone_count(split_flat_list(cell)), in one pass over the text."""
+    seen = set(_DIGITS_AND_SEPARATORS.sub("", cell).split(";"))
+    seen.discard("")
+    return len(seen)
+
+
+_FLAT_LIST_COUNTS: dict[str, Callable[[str], int]] = {
+    "enrichment_data.phone_numbers": flat_phone_count,
+    "enrichment_data.technologies": lambda cell: len(split_flat_list(cell)),
+}
 
 
 def _as_id(v: Any) -> Any:
@@ -601,11 +741,9 @@ def _vector_fill(b: _Builder, path: str, series: pd.Series, skip: np.ndarray) ->
             raw = raw.item() if isinstance(raw, np.generic) else raw
             ok1, value, problem = chk(raw)
             if ok1:  # e.g. a huge integer: valid after all
-                _SINKS[path](b, i, value)
+                _store(b, path, [i], [value])
             else:
-                b.issue(i, Issue(path, raw, problem))
-                if path in TECHNOLOGY_FIELDS:
-                    b.technology_invalid[i] = True
+                _invalid(b, i, path, raw, problem)
     return True
 
 

@@ -9,7 +9,6 @@ fast path for values pydantic would return unchanged (a ``str`` for a text field
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from functools import cache
 from typing import Annotated, Any
 
@@ -84,9 +83,14 @@ CheckResult = tuple[bool, Any, str | None]
 
 
 class FieldCheck:
-    """Validate one value for one field: ``(ok, value, problem)``."""
+    """Validate values of one field: ``check(value) -> (ok, value, problem)``.
 
-    __slots__ = ("_adapter", "_cache", "_fast", "path")
+    ``fast_mask(values)`` marks, for a whole column, the values pydantic would accept *unchanged*
+    (a ``str`` for a text field, an in-range ``int`` for a count, ...); only the others need a
+    pydantic call, and those are cached per distinct hashable value.
+    """
+
+    __slots__ = ("_adapter", "_cache", "hi", "kind", "lo", "path")
     _CACHE_LIMIT = 50_000
 
     def __init__(self, path: str) -> None:
@@ -95,13 +99,28 @@ class FieldCheck:
         annotation = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
         self.path = path
         self._adapter = TypeAdapter(annotation, config=ConfigDict(allow_inf_nan=False))
-        self._fast = _fast_path(path, info)
+        self.kind = _kind(path, info)
+        self.lo = _bound(info, "ge")
+        self.hi = _bound(info, "le")
         self._cache: dict[Any, CheckResult] = {}
 
+    def fast_mask(self, values: list[Any]) -> list[bool]:
+        kind, lo, hi = self.kind, self.lo, self.hi
+        if kind == "str":
+            return [type(v) is str for v in values]
+        if kind == "bool":
+            return [type(v) is bool for v in values]
+        if kind == "int":
+            return [type(v) is int and lo <= v <= hi for v in values]
+        if kind == "float":  # NaN and inf fail the comparison and go to pydantic
+            return [type(v) is float and lo <= v <= hi for v in values]
+        if kind == "list":
+            return [type(v) is list and all(type(x) is str for x in v) for v in values]
+        if kind == "id":  # pydantic strips whitespace with its own rules: only plain ids are fast
+            return [type(v) is str and v != "" and not v[0].isspace() and not v[-1].isspace() for v in values]
+        return [False] * len(values)
+
     def __call__(self, value: Any) -> CheckResult:
-        fast = self._fast(value)
-        if fast is not None:
-            return fast
         try:
             key = (type(value), value)
             hit = self._cache.get(key)
@@ -122,63 +141,22 @@ class FieldCheck:
             return False, None, exc.errors(include_url=False)[0]["msg"]
 
 
-def _fast_path(path: str, info: Any) -> Callable[[Any], CheckResult | None]:
-    """A check that answers only when pydantic would return the value unchanged."""
-    kind = info.annotation
-    text = str(kind)
-    lower = _bound(info, "ge")
-    upper = _bound(info, "le")
+def _kind(path: str, info: Any) -> str:
+    """Which fast check applies: the field's type with no coercion pydantic would make."""
+    text = str(info.annotation)
     if path == "practice_id":
-
-        def fast_id(v: Any) -> CheckResult | None:
-            # Only ids pydantic leaves unchanged: its whitespace stripping is not str.strip().
-            if type(v) is str and v and not v[0].isspace() and not v[-1].isspace():
-                return True, v, None
-            return None
-
-        return fast_id
+        return "id"
     if "list[str]" in text:
-
-        def fast_list(v: Any) -> CheckResult | None:
-            if type(v) is list and all(type(x) is str for x in v):
-                return True, v, None
-            return None
-
-        return fast_list
+        return "list"
+    if info.annotation is bool:
+        return "bool"
     if text in ("int | None", "typing.Optional[int]"):
-
-        def fast_int(v: Any) -> CheckResult | None:
-            if type(v) is int and (lower is None or v >= lower) and (upper is None or v <= upper):
-                return True, v, None
-            return None
-
-        return fast_int
+        return "int"
     if text in ("float | None", "typing.Optional[float]"):
-
-        def fast_float(v: Any) -> CheckResult | None:
-            if (
-                type(v) is float
-                and math.isfinite(v)
-                and (lower is None or v >= lower)
-                and (upper is None or v <= upper)
-            ):
-                return True, v, None
-            return None
-
-        return fast_float
-    if kind is bool:
-
-        def fast_bool(v: Any) -> CheckResult | None:
-            return (True, v, None) if type(v) is bool else None
-
-        return fast_bool
+        return "float"
     if text in ("str | None", "typing.Optional[str]"):
-
-        def fast_str(v: Any) -> CheckResult | None:
-            return (True, v, None) if type(v) is str else None
-
-        return fast_str
-    return lambda v: None
+        return "str"
+    return "other"  # choices, datetimes: always pydantic (cached)
 
 
 def _bound(info: Any, name: str) -> Any:
@@ -186,7 +164,7 @@ def _bound(info: Any, name: str) -> Any:
         value = getattr(meta, name, None)
         if value is not None:
             return value
-    return None
+    return -math.inf if name == "ge" else math.inf
 
 
 @cache

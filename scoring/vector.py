@@ -14,7 +14,7 @@ import pandas as pd
 
 from .config import ScoringConfig
 from .features import CONFIDENCE_CODES, STATUS_CODES, FeatureTable
-from .rules import COMPONENTS, FLAGS, TIER_NAMES_BY_CODE, emr_points
+from .rules import COMPONENTS, FLAGS, TIER_NAMES_BY_CODE
 
 TIER_CODES = {name: code for code, name in enumerate(TIER_NAMES_BY_CODE) if name}
 _FLAG_BIT = {name: 1 << i for i, name in enumerate(FLAGS)}
@@ -91,7 +91,7 @@ def _call_volume(phones: np.ndarray, cfg: ScoringConfig) -> np.ndarray:
 
 
 def _technology(t: FeatureTable, cfg: ScoringConfig) -> np.ndarray:
-    emr_table = np.array([emr_points(v, cfg)[0] for v in t.emr_values] + [0], dtype=np.int64)
+    emr_table = np.array([cfg.rulebook.emr_points(v)[0] for v in t.emr_values] + [0], dtype=np.int64)
     score = emr_table[t.emr_code]  # code -1 picks the trailing 0
     score = score + t.online_booking * cfg.online_booking_points + t.telemedicine * cfg.telemedicine_points
     score = np.minimum(score, cfg.technology_cap)

@@ -1,0 +1,92 @@
+"""The `leadscore` command line. Commands are thin: they parse options and call a workflow."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from scoring.config import ConfigError, ScoringConfig, load_config
+
+
+def fail(message: str, code: int = 2) -> None:
+    """A one-line error on stderr and a non-zero exit: never a traceback for bad input."""
+    click.echo(f"leadscore: error: {message}", err=True)
+    sys.exit(code)
+
+
+def config_option(func):  # type: ignore[no-untyped-def]
+    return click.option(
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Scoring configuration file (.toml or .json); defaults to SPEC's numbers.",
+    )(func)
+
+
+def resolve_config(config_path: Path | None) -> ScoringConfig:
+    try:
+        return load_config(config_path)
+    except ConfigError as exc:
+        fail(str(exc))
+        raise  # unreachable; keeps type checkers content
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="leadscore")
+def main() -> None:
+    """Lead scoring for veterinary practices: score files, sync with Notion, run the benchmark."""
+
+
+@main.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    "output_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the scores (.jsonl, .csv or .xlsx). Default: JSON Lines on stdout.",
+)
+@config_option
+@click.option(
+    "--progress/--no-progress", default=None, help="Progress bar on stderr (default: for big files)."
+)
+@click.option("-q", "--quiet", is_flag=True, help="No summary line.")
+def score(
+    input_path: Path, output_path: Path | None, config_path: Path | None, progress: bool | None, quiet: bool
+) -> None:
+    """Score every practice in INPUT (.jsonl, .json, .csv or .xlsx).
+
+    One ScoringOutput per input record, in input order. Records with bad values are scored
+    (degraded) or reported as Failed; only an unusable file is an error (exit status 2).
+    """
+    from .batch import InputError, score_file
+
+    cfg = resolve_config(config_path)
+    try:
+        summary = score_file(input_path, output_path, cfg, show_progress=progress)
+    except InputError as exc:
+        fail(str(exc))
+    except BrokenPipeError:  # e.g. `leadscore score big.jsonl | head`
+        sys.stderr.close()
+        sys.exit(0)
+    if not quiet:
+        target = f" → {output_path}" if output_path else ""
+        click.echo(f"{input_path}{target}: {summary.line()}", err=True)
+
+
+@main.command()
+@click.option(
+    "--quick", is_flag=True, help="Smaller sizes (for a smoke run); the targets assume the full run."
+)
+@click.option("--only", multiple=True, help="Run only the named benchmarks (repeatable).")
+def bench(quick: bool, only: tuple[str, ...]) -> None:
+    """Measure the performance targets and print numbers and ratios."""
+    from .bench import run_benchmarks
+
+    run_benchmarks(quick=quick, only=set(only), echo=click.echo)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
