@@ -58,13 +58,12 @@ def failed_dict(
     message: str,
     timestamp: str,
     duration_ms: int,
-    **breakdown_extra: Any,
 ) -> dict[str, Any]:
     return {
         "practice_id": practice_id,
         "lead_score": None,
         "priority_tier": None,
-        "score_breakdown": error_json(error_type, message, timestamp, **breakdown_extra),
+        "score_breakdown": error_json(error_type, message, timestamp),
         "confidence_flags": [],
         "scoring_status": "Failed",
         "scoring_timestamp": timestamp,

@@ -99,13 +99,10 @@ class ScoringOrchestrator:
                 pid,
                 started,
                 "circuit_breaker",
-                "Too many recent scoring failures; scoring is paused and will resume automatically",
-                retry_after=f"{reset:g}s",
+                f"Too many recent scoring failures; scoring is paused and resumes within {reset:g}s",
             )
         except Exception as exc:  # the error boundary: nothing escapes to the caller
-            return self._failed(
-                pid, started, "unexpected_error", f"{type(exc).__name__}: {exc}", type=type(exc).__name__
-            )
+            return self._failed(pid, started, "unexpected_error", f"{type(exc).__name__}: {exc}")
         duration = int((time.perf_counter() - started) * 1000)
         output = output.model_copy(update={"scoring_duration_ms": duration})
         log.info(
@@ -130,7 +127,7 @@ class ScoringOrchestrator:
             return self.scorer(raw, self.config)
 
     def _failed(
-        self, practice_id: str | None, started: float, error_type: str, message: str, **extra: Any
+        self, practice_id: str | None, started: float, error_type: str, message: str
     ) -> ScoringOutput:
         duration = int((time.perf_counter() - started) * 1000)
         log.warning(
@@ -146,9 +143,7 @@ class ScoringOrchestrator:
                 "breaker_state": self.breaker.current_state,
             },
         )
-        return failed_output(
-            practice_id, error_type, message, now=self.clock(), duration_ms=duration, **extra
-        )
+        return failed_output(practice_id, error_type, message, now=self.clock(), duration_ms=duration)
 
     async def score_many(
         self,

@@ -65,7 +65,8 @@ def test_unexpected_exception_gives_failed_output_with_type_and_message() -> Non
     assert out.error_message == "ValueError: Invalid vet_count: -1"
     assert out.practice_id == full_record()["practice_id"]
     breakdown = json.loads(out.score_breakdown)
-    assert breakdown["type"] == "ValueError" and "timestamp" in breakdown
+    assert set(breakdown) == {"error", "detail", "timestamp"}
+    assert breakdown["detail"] == "ValueError: Invalid vet_count: -1"
 
 
 def test_breaker_opens_after_five_failures_then_resets() -> None:
@@ -94,7 +95,8 @@ def test_breaker_opens_after_five_failures_then_resets() -> None:
     assert calls["n"] == 6  # the five failures and the trial call after the reset; refusals never ran
     for out in (refused, still_open):
         assert out.error_type == "circuit_breaker"
-        assert json.loads(out.score_breakdown)["retry_after"] == "0.3s"
+        assert set(json.loads(out.score_breakdown)) == {"error", "detail", "timestamp"}
+        assert "resumes within 0.3s" in out.error_message
     assert recovered.scoring_status == "Scored"
     assert orch.breaker_state == "closed"
 
