@@ -165,11 +165,6 @@ ERROR_TITLES = {
 }
 
 
-def error_json(error_type: str, detail: str, timestamp: str, **extra: Any) -> str:
-    doc = {
-        "error": ERROR_TITLES.get(error_type, error_type),
-        "detail": detail,
-        **extra,
-        "timestamp": timestamp,
-    }
-    return fit(doc)
+def error_json(error_type: str, detail: str, timestamp: str) -> str:
+    """A Failed breakdown: exactly ``{"error", "detail", "timestamp"}`` (SPEC §8)."""
+    return fit({"error": ERROR_TITLES.get(error_type, error_type), "detail": detail, "timestamp": timestamp})
