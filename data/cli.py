@@ -88,5 +88,7 @@ def bench(quick: bool, only: tuple[str, ...]) -> None:
     run_benchmarks(quick=quick, only=set(only), echo=click.echo)
 
 
+from . import cli_store  # noqa: E402,F401 — registers the store and Notion commands on `main`
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -13,3 +13,5 @@ settings.register_profile(
     "thorough", max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile(os.environ.get("LEADSCORE_HYPOTHESIS_PROFILE", "ci"))
+
+pytest_plugins = ["tests.notion_fake.plugin"]

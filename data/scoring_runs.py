@@ -1,0 +1,220 @@
+"""Scoring practices into the store: a run, its outputs, history, and queued Notion write-backs.
+
+Every scoring goes through the orchestrator (timeout, circuit breaker, never raises), so a sync,
+a rescore button and the CLI behave the same way when something breaks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from scoring.config import ScoringConfig, load_config
+from scoring.engine import score_record
+from scoring.models import ScoringOutput
+from scoring.orchestrator import ScoringOrchestrator
+
+from .notion import changed_values, score_values
+from .store import Store, percentiles
+
+SAVE_BATCH = 500  # practices per transaction: a killed run keeps what it finished
+
+
+@dataclass
+class RunReport:
+    kind: str
+    run_id: int | None = None
+    total: int = 0
+    tiers: Counter[str] = field(default_factory=Counter)
+    errors: Counter[str] = field(default_factory=Counter)
+    queued: int = 0
+    written: int = 0
+    write_failures: int = 0
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)  # "practice: reason" for failed writes
+    durations_ms: list[float] = field(default_factory=list, repr=False)
+
+    @property
+    def failed(self) -> int:
+        return sum(self.errors.values())
+
+    @property
+    def scored(self) -> int:
+        return self.total - self.failed
+
+    def summary(self) -> str:
+        tiers = ", ".join(f"{t} {n}" for t, n in sorted(self.tiers.items(), key=lambda kv: -kv[1]))
+        errors = ", ".join(f"{e} {n}" for e, n in sorted(self.errors.items()))
+        parts = [f"scored {self.scored}" + (f" ({tiers})" if tiers else "")]
+        if self.failed:
+            parts.append(f"failed {self.failed} ({errors})")
+        if self.queued or self.written or self.write_failures:
+            parts.append(f"Notion: {self.written} written, {self.write_failures} still pending")
+        return "; ".join(parts) + f" in {self.seconds:.2f} s"
+
+
+def active_config(store: Store, fallback: ScoringConfig | None = None) -> ScoringConfig:
+    """The store's active saved configuration, else the file/env configuration."""
+    saved = store.active_config()
+    if saved is not None:
+        return saved.config
+    return fallback or load_config()
+
+
+def _timed_scorer(durations: dict[str, float]) -> Callable[[Any, ScoringConfig], ScoringOutput]:
+    def scorer(raw: Any, cfg: ScoringConfig) -> ScoringOutput:
+        started = time.perf_counter()
+        out = score_record(raw, cfg)
+        if out.practice_id is not None:
+            durations[out.practice_id] = (time.perf_counter() - started) * 1000
+        return out
+
+    return scorer
+
+
+def score_practices(
+    store: Store,
+    records: Sequence[dict[str, Any]],
+    *,
+    config: ScoringConfig,
+    trigger: str,
+    run_id: int | None,
+    report: RunReport,
+    notion_scores: dict[str, dict[str, Any] | None] | None = None,
+    orchestrator: ScoringOrchestrator | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Score ``records`` and save them (current score, history, outbox) in batches.
+
+    ``notion_scores`` (practice id → score values the Notion page holds) turns on write-back:
+    a practice is queued only when its new values differ from the page's.
+    """
+    durations: dict[str, float] = {}
+    orch = orchestrator or ScoringOrchestrator(config, scorer=_timed_scorer(durations))
+    all_outputs: list[dict[str, Any]] = []
+    all_durations: list[float] = []
+    for start in range(0, len(records), SAVE_BATCH):
+        batch = [{**r, "triggered_by": _trigger_field(trigger)} for r in records[start : start + SAVE_BATCH]]
+        outputs = [o.model_dump(mode="json") for o in asyncio.run(orch.score_many(batch))]
+        batch_durations = [
+            durations.get(o["practice_id"] or "", float(o["scoring_duration_ms"])) for o in outputs
+        ]
+        outbox = None
+        if notion_scores is not None:
+            outbox = {}
+            for out in outputs:
+                diff = changed_values(score_values(out), notion_scores.get(out["practice_id"]))
+                if diff:
+                    outbox[out["practice_id"]] = diff
+            report.queued += len(outbox)
+        store.save_scores(
+            outputs,
+            trigger=trigger,
+            run_id=run_id,
+            config_version=config.config_version,
+            durations_ms=batch_durations,
+            outbox=outbox,
+        )
+        for out in outputs:
+            if out["scoring_status"] == "Failed":
+                report.errors[out["error_type"]] += 1
+            else:
+                report.tiers[out["priority_tier"]] += 1
+        report.total += len(outputs)
+        all_outputs.extend(outputs)
+        all_durations.extend(batch_durations)
+        if progress is not None:
+            progress(min(start + SAVE_BATCH, len(records)), len(records))
+    report.notes.append(_percentile_note(all_durations))
+    report.durations_ms.extend(all_durations)
+    return all_outputs
+
+
+def _trigger_field(trigger: str) -> str:
+    # ScoringInput.triggered_by is auto | manual | rescore; runs name their trigger more precisely.
+    return trigger if trigger in ("auto", "manual", "rescore") else "manual"
+
+
+def _percentile_note(durations: list[float]) -> str:
+    p = percentiles(durations)
+    if p["p50_ms"] is None:
+        return "no practices scored"
+    return f"per-practice time p50 {p['p50_ms']} ms, p95 {p['p95_ms']} ms, p99 {p['p99_ms']} ms"
+
+
+def run_scoring(
+    store: Store,
+    practice_ids: Sequence[str] | None,
+    *,
+    kind: str,
+    trigger: str,
+    config: ScoringConfig | None = None,
+    notion_scores: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> RunReport:
+    """Score stored practices (all active ones when ``practice_ids`` is None) as one recorded run."""
+    started = time.perf_counter()
+    cfg = config or active_config(store)
+    report = RunReport(kind)
+    run_id = store.start_run(kind, trigger, cfg.config_version)
+    report.run_id = run_id
+    try:
+        records = store.records(practice_ids)
+        current = store_notion_scores(store, practice_ids) if notion_scores else None
+        score_practices(
+            store,
+            records,
+            config=cfg,
+            trigger=trigger,
+            run_id=run_id,
+            report=report,
+            notion_scores=current,
+            progress=progress,
+        )
+    except BaseException as exc:
+        store.finish_run(
+            run_id,
+            status="failed",
+            total=report.total,
+            scored=report.scored,
+            failed=report.failed,
+            error=f"{type(exc).__name__}: {exc}",
+        )
+        raise
+    report.seconds = time.perf_counter() - started
+    finish(store, report)
+    return report
+
+
+def finish(store: Store, report: RunReport, status: str = "completed") -> None:
+    assert report.run_id is not None
+    store.finish_run(
+        report.run_id,
+        status=status,
+        total=report.total,
+        scored=report.scored,
+        failed=report.failed,
+        written=report.written,
+        write_failures=report.write_failures,
+        **percentiles(report.durations_ms),
+        tiers=dict(report.tiers),
+        errors=dict(report.errors),
+        notes=report.notes,
+        seconds=round(report.seconds, 3),
+    )
+
+
+def store_notion_scores(
+    store: Store, practice_ids: Sequence[str] | None = None
+) -> dict[str, dict[str, Any] | None]:
+    """What each Notion page held in its score properties when last seen (or written)."""
+    import orjson
+
+    rows = store.query("SELECT practice_id, notion_scores_json FROM practices WHERE source = 'notion'")
+    wanted = set(practice_ids) if practice_ids is not None else None
+    return {r[0]: (orjson.loads(r[1]) if r[1] else None) for r in rows if wanted is None or r[0] in wanted}

@@ -1,0 +1,781 @@
+"""The local store: one SQLite file, safe for many Streamlit sessions and a CLI at once.
+
+Concurrency (DESIGN's SQLite trap): WAL mode; every write runs in ``BEGIN IMMEDIATE`` (the write
+lock is taken up front, so a transaction never has to upgrade from reader to writer, which is
+what produces ``database is locked`` under WAL); writes in one process share a connection behind
+a lock; each thread reads through its own connection. Migrations run inside the same immediate
+transaction, so two processes starting together apply them once.
+
+What it holds: practices as last seen in their source, the current score of each, an append-only
+score history (triggers refuse UPDATE and DELETE), scoring runs, saved scoring configurations
+(one active) and the Notion write-back outbox.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pandas as pd
+from sqlite_utils import Database, Migrations
+
+from scoring.config import ConfigError, ScoringConfig
+
+DEFAULT_DB = Path(".leadscore") / "leadscore.db"
+BUSY_TIMEOUT_MS = 60_000
+
+SALES_FIELDS = ("initial_score", "status", "assigned_to", "call_notes", "last_contact", "tags")
+
+migrations = Migrations("leadscore")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db["practices"].create(
+        {
+            "practice_id": str,
+            "source": str,  # notion | demo | import
+            "name": str,
+            "address": str,
+            "url": str,
+            "record_json": str,  # the ScoringInput-shaped record
+            "inputs_hash": str,
+            "enrichment_status": str,
+            "source_edited_time": str,
+            "initial_score": float,
+            "status": str,
+            "assigned_to": str,
+            "call_notes": str,
+            "last_contact": str,
+            "tags": str,  # JSON list
+            "notion_scores_json": str,  # the five score properties as the page last held them
+            "problems": str,  # JSON list of mapping/page problems
+            "in_trash": int,
+            "deleted": int,
+            "first_seen": str,
+            "last_seen": str,
+        },
+        pk="practice_id",
+        not_null={"practice_id", "record_json", "inputs_hash"},
+        defaults={"in_trash": 0, "deleted": 0},
+    )
+    db["scores"].create(
+        {
+            "practice_id": str,
+            "lead_score": int,
+            "priority_tier": str,
+            "original_score": int,
+            "practice_size": int,
+            "call_volume": int,
+            "technology": int,
+            "baseline": int,
+            "decision_maker": int,
+            "confidence_flags": str,  # JSON list
+            "score_breakdown": str,
+            "scoring_status": str,
+            "scoring_timestamp": str,
+            "scoring_duration_ms": int,
+            "error_type": str,
+            "error_message": str,
+            "config_version": str,
+            "inputs_hash": str,
+            "history_id": int,
+            "trigger": str,
+        },
+        pk="practice_id",
+    )
+    db["score_history"].create(
+        {
+            "id": int,
+            "practice_id": str,
+            "run_id": int,
+            "trigger": str,
+            "scored_at": str,
+            "inputs_hash": str,
+            "config_version": str,
+            "scoring_status": str,
+            "lead_score": int,
+            "priority_tier": str,
+            "confidence_flags": str,
+            "error_type": str,
+            "error_message": str,
+            "scoring_duration_ms": float,
+            "score_breakdown": str,
+        },
+        pk="id",
+    )
+    db["score_history"].create_index(["practice_id", "id"])
+    db.execute(
+        "CREATE TRIGGER score_history_no_update BEFORE UPDATE ON score_history "
+        "BEGIN SELECT RAISE(ABORT, 'score_history is append-only'); END"
+    )
+    db.execute(
+        "CREATE TRIGGER score_history_no_delete BEFORE DELETE ON score_history "
+        "BEGIN SELECT RAISE(ABORT, 'score_history is append-only'); END"
+    )
+    db["runs"].create(
+        {
+            "id": int,
+            "kind": str,
+            "trigger": str,
+            "status": str,  # running | completed | failed | interrupted
+            "started_at": str,
+            "finished_at": str,
+            "config_version": str,
+            "total": int,
+            "scored": int,
+            "failed": int,
+            "written": int,
+            "write_failures": int,
+            "p50_ms": float,
+            "p95_ms": float,
+            "p99_ms": float,
+            "pid": int,
+            "error": str,
+            "details": str,  # JSON
+        },
+        pk="id",
+        defaults={"total": 0, "scored": 0, "failed": 0, "written": 0, "write_failures": 0},
+    )
+    db["configs"].create(
+        {
+            "id": int,
+            "name": str,
+            "version": int,
+            "label": str,  # the config_version recorded in breakdowns
+            "config_json": str,
+            "note": str,
+            "created_at": str,
+            "active": int,
+        },
+        pk="id",
+        defaults={"active": 0},
+    )
+    db["configs"].create_index(["name", "version"], unique=True)
+    db.execute("CREATE UNIQUE INDEX configs_one_active ON configs(active) WHERE active = 1")
+    db["outbox"].create(
+        {
+            "practice_id": str,  # one pending write per page: the newest score replaces an older one
+            "history_id": int,
+            "properties_json": str,
+            "queued_at": str,
+            "attempts": int,
+            "last_error": str,
+            "last_attempt_at": str,
+        },
+        pk="practice_id",
+        defaults={"attempts": 0},
+    )
+    db["state"].create({"key": str, "value": str}, pk="key")
+    db["state"].insert({"key": "revision", "value": "0"})
+
+
+class StoreError(Exception):
+    """A store we cannot use (wrong file, unreadable, newer schema); the message says what to do."""
+
+
+def utc_now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def inputs_hash(record: Any) -> str:
+    """A stable hash of what scoring reads (trigger metadata excluded)."""
+    if isinstance(record, dict):
+        record = {k: v for k, v in record.items() if k not in ("triggered_by", "trigger_timestamp")}
+    return hashlib.sha256(orjson.dumps(record, option=orjson.OPT_SORT_KEYS)).hexdigest()[:16]
+
+
+def default_db_path() -> Path:
+    return Path(os.environ.get("LEADSCORE_DB") or DEFAULT_DB)
+
+
+@dataclass(frozen=True)
+class SavedConfig:
+    id: int
+    name: str
+    version: int
+    label: str
+    config: ScoringConfig
+    note: str
+    created_at: str
+    active: bool
+
+
+class Store:
+    """The application's SQLite store. Open with :meth:`open`; share one per process."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._local = threading.local()
+        self._write_lock = threading.RLock()
+        self._writer: sqlite3.Connection | None = None
+
+    # ---- connections ----------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | Path | None = None) -> Store:
+        store = cls(path or default_db_path())
+        store.path.parent.mkdir(parents=True, exist_ok=True)
+        store.migrate()
+        return store
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(
+                self.path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False, isolation_level=None
+            )
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA synchronous = FULL")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: cannot open the store ({exc})") from None
+        conn.row_factory = sqlite3.Row
+        return conn
+
+    @property
+    def reader(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self._connect()
+        return conn
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (BEGIN IMMEDIATE), serialised within the process by a lock."""
+        with self._write_lock:
+            if self._writer is None:
+                self._writer = self._connect()
+            conn = self._writer
+            if conn.in_transaction:  # nested use: join the outer transaction
+                yield conn
+                return
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("UPDATE state SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'")
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+
+    def migrate(self) -> None:
+        conn = self._connect()
+        try:
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode.lower() != "wal":
+                raise StoreError(f"{self.path}: could not switch the store to WAL mode (got {mode})")
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                # sqlite-utils' own atomic() blocks become savepoints inside this transaction.
+                migrations.apply(Database(conn, execute_plugins=False, recursive_triggers=False))
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: not a leadscore store or damaged ({exc})") from None
+        finally:
+            conn.close()
+
+    def close(self) -> None:
+        with self._write_lock:
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
+        return self.reader.execute(sql, params).fetchall()
+
+    def frame(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> pd.DataFrame:
+        cursor = self.reader.execute(sql, params)
+        columns = [d[0] for d in cursor.description]
+        return pd.DataFrame(cursor.fetchall(), columns=columns)
+
+    def revision(self) -> int:
+        """A number that grows with every committed write (cache key for derived views)."""
+        return int(self.query("SELECT value FROM state WHERE key = 'revision'")[0][0])
+
+    def clear_book(self) -> None:
+        """Forget every practice, score, history row, run and pending write (saved configs stay).
+
+        Only for rebuilding the sample book: history is otherwise append-only, so its guard
+        triggers are dropped and recreated inside the same transaction.
+        """
+        with self.write() as w:
+            w.execute("DROP TRIGGER score_history_no_delete")
+            for table in ("outbox", "scores", "score_history", "runs", "practices"):
+                w.execute(f"DELETE FROM {table}")
+            w.execute("DELETE FROM state WHERE key != 'revision'")
+            w.execute(
+                "CREATE TRIGGER score_history_no_delete BEFORE DELETE ON score_history "
+                "BEGIN SELECT RAISE(ABORT, 'score_history is append-only'); END"
+            )
+
+    def sources(self) -> dict[str, int]:
+        return {r[0]: r[1] for r in self.query("SELECT source, COUNT(*) FROM practices GROUP BY source")}
+
+    # ---- key/value state --------------------------------------------------------------------------
+
+    def get_state(self, key: str, default: Any = None) -> Any:
+        rows = self.query("SELECT value FROM state WHERE key = ?", (key,))
+        return orjson.loads(rows[0][0]) if rows and key != "revision" else default
+
+    def set_state(self, key: str, value: Any, conn: sqlite3.Connection | None = None) -> None:
+        sql = "INSERT INTO state(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"
+        if conn is not None:
+            conn.execute(sql, (key, orjson.dumps(value).decode()))
+            return
+        with self.write() as w:
+            w.execute(sql, (key, orjson.dumps(value).decode()))
+
+    # ---- practices --------------------------------------------------------------------------------
+
+    def upsert_practices(
+        self, rows: Iterable[dict[str, Any]], conn: sqlite3.Connection | None = None
+    ) -> list[str]:
+        """Insert or update practices; returns the ids whose scoring inputs changed (or are new)."""
+        now = utc_now_iso()
+        changed: list[str] = []
+        with contextlib.ExitStack() as stack:
+            w = conn if conn is not None else stack.enter_context(self.write())
+            for row in rows:
+                record = row["record"]
+                digest = inputs_hash(record)
+                old = w.execute(
+                    "SELECT inputs_hash FROM practices WHERE practice_id = ?", (row["practice_id"],)
+                ).fetchone()
+                if old is None or old[0] != digest:
+                    changed.append(row["practice_id"])
+                w.execute(
+                    """
+                    INSERT INTO practices (practice_id, source, name, address, url, record_json, inputs_hash,
+                        enrichment_status, source_edited_time, initial_score, status, assigned_to, call_notes,
+                        last_contact, tags, notion_scores_json, problems, in_trash, deleted, first_seen, last_seen)
+                    VALUES (:practice_id, :source, :name, :address, :url, :record_json, :inputs_hash,
+                        :enrichment_status, :source_edited_time, :initial_score, :status, :assigned_to, :call_notes,
+                        :last_contact, :tags, :notion_scores_json, :problems, :in_trash, 0, :now, :now)
+                    ON CONFLICT(practice_id) DO UPDATE SET
+                        source = excluded.source, name = excluded.name, address = excluded.address,
+                        url = excluded.url, record_json = excluded.record_json, inputs_hash = excluded.inputs_hash,
+                        enrichment_status = excluded.enrichment_status,
+                        source_edited_time = excluded.source_edited_time,
+                        initial_score = excluded.initial_score, status = excluded.status,
+                        assigned_to = excluded.assigned_to, call_notes = excluded.call_notes,
+                        last_contact = excluded.last_contact, tags = excluded.tags,
+                        notion_scores_json = excluded.notion_scores_json, problems = excluded.problems,
+                        in_trash = excluded.in_trash, deleted = 0, last_seen = excluded.last_seen
+                    """,
+                    {
+                        "practice_id": row["practice_id"],
+                        "source": row.get("source", "import"),
+                        "name": row.get("name"),
+                        "address": row.get("address"),
+                        "url": row.get("url"),
+                        "record_json": orjson.dumps(record).decode(),
+                        "inputs_hash": digest,
+                        "enrichment_status": row.get("enrichment_status"),
+                        "source_edited_time": row.get("source_edited_time"),
+                        "initial_score": row.get("initial_score"),
+                        "status": row.get("status"),
+                        "assigned_to": row.get("assigned_to"),
+                        "call_notes": row.get("call_notes"),
+                        "last_contact": row.get("last_contact"),
+                        "tags": orjson.dumps(row.get("tags") or []).decode(),
+                        "notion_scores_json": orjson.dumps(row["notion_scores"]).decode()
+                        if row.get("notion_scores") is not None
+                        else None,
+                        "problems": orjson.dumps(row.get("problems") or []).decode(),
+                        "in_trash": int(bool(row.get("in_trash"))),
+                        "now": now,
+                    },
+                )
+        return changed
+
+    def mark_gone(self, practice_ids: Iterable[str], *, trashed: bool) -> None:
+        """Pages trashed or deleted at the source: kept (history stays explainable) but flagged."""
+        column = "in_trash" if trashed else "deleted"
+        with self.write() as w:
+            w.executemany(
+                f"UPDATE practices SET {column} = 1 WHERE practice_id = ?", [(p,) for p in practice_ids]
+            )
+            w.executemany("DELETE FROM outbox WHERE practice_id = ?", [(p,) for p in practice_ids])
+
+    def set_notion_scores(self, practice_id: str, values: dict[str, Any], conn: sqlite3.Connection) -> None:
+        conn.execute(
+            "UPDATE practices SET notion_scores_json = ? WHERE practice_id = ?",
+            (orjson.dumps(values).decode(), practice_id),
+        )
+
+    def practice_count(self, *, active_only: bool = True) -> int:
+        where = " WHERE in_trash = 0 AND deleted = 0" if active_only else ""
+        return int(self.query(f"SELECT COUNT(*) FROM practices{where}")[0][0])
+
+    def records(
+        self, practice_ids: Iterable[str] | None = None, *, active_only: bool = True
+    ) -> list[dict[str, Any]]:
+        """Stored records (ScoringInput-shaped), in store order."""
+        where = ["in_trash = 0", "deleted = 0"] if active_only else []
+        params: list[Any] = []
+        if practice_ids is not None:
+            ids = list(practice_ids)
+            if not ids:
+                return []
+            where.append(f"practice_id IN ({','.join('?' * len(ids))})")
+            params.extend(ids)
+        sql = "SELECT record_json FROM practices" + (" WHERE " + " AND ".join(where) if where else "")
+        return [orjson.loads(r[0]) for r in self.query(sql + " ORDER BY rowid", params)]
+
+    def practice(self, practice_id: str) -> dict[str, Any] | None:
+        rows = self.query("SELECT * FROM practices WHERE practice_id = ?", (practice_id,))
+        return dict(rows[0]) if rows else None
+
+    def unscored_ids(self) -> list[str]:
+        """Practices to (re)score: never scored, scored from different inputs, or failed for a
+        reason other than their data (timeouts and an open breaker are picked up again)."""
+        rows = self.query(
+            """SELECT p.practice_id FROM practices p LEFT JOIN scores s ON s.practice_id = p.practice_id
+               WHERE p.in_trash = 0 AND p.deleted = 0
+                 AND (s.practice_id IS NULL OR s.inputs_hash IS NOT p.inputs_hash
+                      OR (s.scoring_status = 'Failed' AND s.error_type IS NOT 'invalid_input'))
+               ORDER BY p.rowid"""
+        )
+        return [r[0] for r in rows]
+
+    # ---- scores -----------------------------------------------------------------------------------
+
+    def save_scores(
+        self,
+        outputs: Sequence[dict[str, Any]],
+        *,
+        trigger: str,
+        run_id: int | None,
+        config_version: str,
+        durations_ms: Sequence[float] | None = None,
+        outbox: dict[str, dict[str, Any]] | None = None,
+    ) -> list[int]:
+        """Record scorings: append history, replace current scores, queue write-backs — atomically.
+
+        ``outbox`` maps practice id → Notion properties to write (only for pages that need it).
+        Returns the history ids, in the order of ``outputs``.
+        """
+        now = utc_now_iso()
+        ids: list[int] = []
+        with self.write() as w:
+            hashes = (
+                {
+                    r[0]: r[1]
+                    for r in w.execute(
+                        "SELECT practice_id, inputs_hash FROM practices WHERE practice_id IN "
+                        f"({','.join('?' * len(outputs))})",
+                        [o["practice_id"] for o in outputs],
+                    ).fetchall()
+                }
+                if outputs
+                else {}
+            )
+            for i, out in enumerate(outputs):
+                pid = out["practice_id"]
+                flags = orjson.dumps(out["confidence_flags"]).decode()
+                duration = durations_ms[i] if durations_ms is not None else float(out["scoring_duration_ms"])
+                cursor = w.execute(
+                    """INSERT INTO score_history (practice_id, run_id, trigger, scored_at, inputs_hash, config_version,
+                           scoring_status, lead_score, priority_tier, confidence_flags, error_type, error_message,
+                           scoring_duration_ms, score_breakdown)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                    (
+                        pid,
+                        run_id,
+                        trigger,
+                        out["scoring_timestamp"],
+                        hashes.get(pid),
+                        config_version,
+                        out["scoring_status"],
+                        out["lead_score"],
+                        out["priority_tier"],
+                        flags,
+                        out["error_type"],
+                        out["error_message"],
+                        duration,
+                        out["score_breakdown"],
+                    ),
+                )
+                history_id = int(cursor.lastrowid or 0)
+                ids.append(history_id)
+                parts = _components_of(out)
+                w.execute(
+                    """INSERT INTO scores (practice_id, lead_score, priority_tier, original_score, practice_size,
+                           call_volume, technology, baseline, decision_maker, confidence_flags, score_breakdown,
+                           scoring_status, scoring_timestamp, scoring_duration_ms, error_type, error_message,
+                           config_version, inputs_hash, history_id, trigger)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                       ON CONFLICT(practice_id) DO UPDATE SET
+                           lead_score = excluded.lead_score, priority_tier = excluded.priority_tier,
+                           original_score = excluded.original_score, practice_size = excluded.practice_size,
+                           call_volume = excluded.call_volume, technology = excluded.technology,
+                           baseline = excluded.baseline, decision_maker = excluded.decision_maker,
+                           confidence_flags = excluded.confidence_flags, score_breakdown = excluded.score_breakdown,
+                           scoring_status = excluded.scoring_status, scoring_timestamp = excluded.scoring_timestamp,
+                           scoring_duration_ms = excluded.scoring_duration_ms, error_type = excluded.error_type,
+                           error_message = excluded.error_message, config_version = excluded.config_version,
+                           inputs_hash = excluded.inputs_hash, history_id = excluded.history_id,
+                           trigger = excluded.trigger""",
+                    (
+                        pid,
+                        out["lead_score"],
+                        out["priority_tier"],
+                        parts.get("original"),
+                        parts.get("practice_size"),
+                        parts.get("call_volume"),
+                        parts.get("technology"),
+                        parts.get("baseline"),
+                        parts.get("decision_maker"),
+                        flags,
+                        out["score_breakdown"],
+                        out["scoring_status"],
+                        out["scoring_timestamp"],
+                        out["scoring_duration_ms"],
+                        out["error_type"],
+                        out["error_message"],
+                        config_version,
+                        hashes.get(pid),
+                        history_id,
+                        trigger,
+                    ),
+                )
+                if outbox and pid in outbox:
+                    w.execute(
+                        """INSERT INTO outbox (practice_id, history_id, properties_json, queued_at, attempts)
+                           VALUES (?, ?, ?, ?, 0)
+                           ON CONFLICT(practice_id) DO UPDATE SET history_id = excluded.history_id,
+                               properties_json = excluded.properties_json, queued_at = excluded.queued_at,
+                               attempts = 0, last_error = NULL, last_attempt_at = NULL""",
+                        (pid, history_id, orjson.dumps(outbox[pid]).decode(), now),
+                    )
+        return ids
+
+    def history(self, practice_id: str) -> pd.DataFrame:
+        return self.frame("SELECT * FROM score_history WHERE practice_id = ? ORDER BY id", (practice_id,))
+
+    def history_count(self) -> int:
+        return int(self.query("SELECT COUNT(*) FROM score_history")[0][0])
+
+    def score(self, practice_id: str) -> dict[str, Any] | None:
+        rows = self.query("SELECT * FROM scores WHERE practice_id = ?", (practice_id,))
+        return dict(rows[0]) if rows else None
+
+    def leads_frame(self) -> pd.DataFrame:
+        """Every active practice with its current score and sales fields (the Leads table's source)."""
+        return self.frame(
+            """SELECT p.practice_id, p.name, p.address, p.url, p.source, p.enrichment_status, p.initial_score,
+                      p.status, p.assigned_to, p.last_contact, p.tags, p.problems,
+                      s.lead_score, s.priority_tier, s.confidence_flags, s.scoring_status, s.error_type,
+                      s.error_message, s.original_score, s.practice_size, s.call_volume, s.technology,
+                      s.baseline, s.decision_maker, s.scoring_timestamp, s.config_version
+               FROM practices p LEFT JOIN scores s ON s.practice_id = p.practice_id
+               WHERE p.in_trash = 0 AND p.deleted = 0
+               ORDER BY p.rowid"""
+        )
+
+    # ---- outbox -----------------------------------------------------------------------------------
+
+    def outbox(self, limit: int | None = None) -> list[dict[str, Any]]:
+        sql = "SELECT * FROM outbox ORDER BY queued_at, practice_id"
+        rows = self.query(sql + (f" LIMIT {int(limit)}" if limit else ""))
+        return [dict(r) | {"properties": orjson.loads(r["properties_json"])} for r in rows]
+
+    def outbox_summary(self) -> dict[str, Any]:
+        row = self.query(
+            """SELECT COUNT(*) AS size, MIN(queued_at) AS oldest,
+                      (SELECT last_error FROM outbox WHERE last_error IS NOT NULL
+                       ORDER BY queued_at LIMIT 1) AS oldest_error
+               FROM outbox"""
+        )[0]
+        return dict(row)
+
+    def write_done(self, practice_id: str, history_id: int, written: dict[str, Any]) -> None:
+        """A write-back reached Notion: drop it from the outbox (unless a newer score replaced it)."""
+        with self.write() as w:
+            w.execute(
+                "DELETE FROM outbox WHERE practice_id = ? AND history_id = ?", (practice_id, history_id)
+            )
+            current = w.execute(
+                "SELECT notion_scores_json FROM practices WHERE practice_id = ?", (practice_id,)
+            ).fetchone()
+            merged = {**(orjson.loads(current[0]) if current and current[0] else {}), **written}
+            self.set_notion_scores(practice_id, merged, w)
+
+    def write_failed(self, practice_id: str, history_id: int, error: str) -> None:
+        with self.write() as w:
+            w.execute(
+                """UPDATE outbox SET attempts = attempts + 1, last_error = ?, last_attempt_at = ?
+                   WHERE practice_id = ? AND history_id = ?""",
+                (error[:1000], utc_now_iso(), practice_id, history_id),
+            )
+
+    def drop_write(self, practice_id: str) -> None:
+        with self.write() as w:
+            w.execute("DELETE FROM outbox WHERE practice_id = ?", (practice_id,))
+
+    # ---- runs -------------------------------------------------------------------------------------
+
+    def start_run(self, kind: str, trigger: str, config_version: str | None = None) -> int:
+        with self.write() as w:
+            # A run still "running" from a process that no longer exists was interrupted.
+            for row in w.execute("SELECT id, pid FROM runs WHERE status = 'running'").fetchall():
+                if row[1] and not _process_alive(row[1]):
+                    w.execute(
+                        "UPDATE runs SET status = 'interrupted', finished_at = ? WHERE id = ?",
+                        (utc_now_iso(), row[0]),
+                    )
+            cursor = w.execute(
+                "INSERT INTO runs (kind, trigger, status, started_at, config_version, pid) VALUES (?, ?, ?, ?, ?, ?)",
+                (kind, trigger, "running", utc_now_iso(), config_version, os.getpid()),
+            )
+            return int(cursor.lastrowid or 0)
+
+    def finish_run(self, run_id: int, *, status: str = "completed", **stats: Any) -> None:
+        allowed = {
+            "total",
+            "scored",
+            "failed",
+            "written",
+            "write_failures",
+            "p50_ms",
+            "p95_ms",
+            "p99_ms",
+            "error",
+            "config_version",
+        }
+        values = {k: v for k, v in stats.items() if k in allowed}
+        details = {k: v for k, v in stats.items() if k not in allowed}
+        sets = ", ".join(f"{k} = :{k}" for k in values)
+        with self.write() as w:
+            w.execute(
+                f"UPDATE runs SET status = :status, finished_at = :finished, details = :details"
+                f"{', ' + sets if sets else ''} WHERE id = :id",
+                {
+                    **values,
+                    "status": status,
+                    "finished": utc_now_iso(),
+                    "details": orjson.dumps(details, default=str).decode(),
+                    "id": run_id,
+                },
+            )
+
+    def runs(self, limit: int = 20) -> pd.DataFrame:
+        return self.frame("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,))
+
+    # ---- saved configurations ---------------------------------------------------------------------
+
+    def save_config(
+        self, name: str, config: ScoringConfig, note: str = "", *, activate: bool = False
+    ) -> SavedConfig:
+        name = name.strip()
+        if not name:
+            raise ConfigError("A configuration needs a name", [("name", "must not be empty")])
+        with self.write() as w:
+            row = w.execute("SELECT MAX(version) FROM configs WHERE name = ?", (name,)).fetchone()
+            version = int(row[0] or 0) + 1
+            label = f"{name}-v{version}"
+            stored = config.model_copy(update={"version": label})
+            cursor = w.execute(
+                "INSERT INTO configs (name, version, label, config_json, note, created_at, active) "
+                "VALUES (?, ?, ?, ?, ?, ?, 0)",
+                (name, version, label, stored.model_dump_json(), note, utc_now_iso()),
+            )
+            config_id = int(cursor.lastrowid or 0)
+            if activate:
+                w.execute("UPDATE configs SET active = 0 WHERE active = 1")
+                w.execute("UPDATE configs SET active = 1 WHERE id = ?", (config_id,))
+        saved = self.config_by_id(config_id)
+        assert saved is not None
+        return saved
+
+    def activate_config(self, config_id: int) -> SavedConfig:
+        with self.write() as w:
+            if w.execute("SELECT 1 FROM configs WHERE id = ?", (config_id,)).fetchone() is None:
+                raise ConfigError(f"No saved configuration with id {config_id}")
+            w.execute("UPDATE configs SET active = 0 WHERE active = 1")
+            w.execute("UPDATE configs SET active = 1 WHERE id = ?", (config_id,))
+        saved = self.config_by_id(config_id)
+        assert saved is not None
+        return saved
+
+    def configs(self) -> list[SavedConfig]:
+        return [_saved(r) for r in self.query("SELECT * FROM configs ORDER BY name, version")]
+
+    def config_by_id(self, config_id: int) -> SavedConfig | None:
+        rows = self.query("SELECT * FROM configs WHERE id = ?", (config_id,))
+        return _saved(rows[0]) if rows else None
+
+    def active_config(self) -> SavedConfig | None:
+        rows = self.query("SELECT * FROM configs WHERE active = 1")
+        return _saved(rows[0]) if rows else None
+
+
+def _saved(row: sqlite3.Row) -> SavedConfig:
+    return SavedConfig(
+        id=row["id"],
+        name=row["name"],
+        version=row["version"],
+        label=row["label"],
+        config=ScoringConfig.model_validate_json(row["config_json"]),
+        note=row["note"] or "",
+        created_at=row["created_at"],
+        active=bool(row["active"]),
+    )
+
+
+def _components_of(out: dict[str, Any]) -> dict[str, Any]:
+    if out["scoring_status"] != "Scored":
+        return {}
+    doc = orjson.loads(out["score_breakdown"])
+    parts = {name: c.get("score") for name, c in doc.get("components", {}).items()}
+    parts["original"] = doc.get("original_score")
+    return parts
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def percentiles(durations_ms: Sequence[float]) -> dict[str, float | None]:
+    if not durations_ms:
+        return {"p50_ms": None, "p95_ms": None, "p99_ms": None}
+    import numpy as np
+
+    values = np.asarray(durations_ms, dtype=float)
+    p50, p95, p99 = np.percentile(values, [50, 95, 99])
+    return {"p50_ms": round(float(p50), 3), "p95_ms": round(float(p95), 3), "p99_ms": round(float(p99), 3)}
+
+
+def wait_for_writer(store: Store, seconds: float = 5.0) -> None:  # pragma: no cover — debugging aid
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with store.write():
+                return
+        except sqlite3.OperationalError:
+            time.sleep(0.05)

@@ -1,0 +1,415 @@
+"""Notion workflows: check, setup, sync (pull → auto-score → write back), push and rescore.
+
+Nothing is lost: pulled pages are stored before scoring, scores (with history) before writing,
+and a write that fails stays in the outbox until a later sync or ``leadscore push`` delivers it.
+Nothing else is touched: a write sends only the score properties whose value differs.
+No write loops: our own writes bump ``last_edited_time``, but a page whose inputs did not change
+is never rescored, and unchanged score values are never sent.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from notion_client import APIResponseError
+
+from scoring.config import ScoringConfig
+
+from .notion import (
+    SCORE_OPTIONS,
+    SCORE_TYPES,
+    NotionGateway,
+    NotionSettings,
+    PropertyMapping,
+    changed_values,
+    describe_error,
+    read_page,
+    schema_report,
+    score_properties,
+)
+from .scoring_runs import RunReport, active_config, finish, score_practices, store_notion_scores
+from .store import Store, utc_now_iso
+
+OVERLAP = timedelta(minutes=3)  # last_edited_time is rounded to the minute; re-read a little
+PULL_BATCH = 100
+
+
+@dataclass
+class SyncReport(RunReport):
+    pulled: int = 0
+    changed: int = 0
+    trashed: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    missing_properties: list[str] = field(default_factory=list)
+    waiting: int = 0  # practices left for a manual rescore (auto-trigger off, or Partial when off)
+
+    def summary(self) -> str:
+        head = f"pulled {self.pulled} pages ({self.changed} with changed inputs)"
+        extra = []
+        if self.trashed:
+            extra.append(f"{len(self.trashed)} trashed")
+        if self.deleted:
+            extra.append(f"{len(self.deleted)} deleted")
+        if self.waiting:
+            extra.append(f"{self.waiting} wait for a manual rescore")
+        return "; ".join([head, *extra, super().summary()])
+
+
+class Workbench:
+    """The store plus, when configured, Notion: the things people do, as methods."""
+
+    def __init__(
+        self,
+        store: Store,
+        settings: NotionSettings | None = None,
+        mapping: PropertyMapping | None = None,
+        gateway: NotionGateway | None = None,
+        config: ScoringConfig | None = None,
+    ) -> None:
+        self.store = store
+        self.settings = settings if settings is not None else NotionSettings.load()
+        self.mapping = mapping or PropertyMapping.load()
+        self._gateway = gateway
+        self._config = config
+
+    @property
+    def notion_configured(self) -> bool:
+        return self._gateway is not None or self.settings.configured
+
+    @property
+    def gateway(self) -> NotionGateway:
+        if self._gateway is None:
+            self._gateway = NotionGateway(self.settings)
+        return self._gateway
+
+    @property
+    def config(self) -> ScoringConfig:
+        return self._config or active_config(self.store)
+
+    # ---- check and setup --------------------------------------------------------------------------
+
+    def check(self) -> dict[str, Any]:
+        schema = self.gateway.schema()
+        report = schema_report(schema, self.mapping)
+        report["data_source"] = [schema.get("id", "")]
+        report["connection"] = [self.settings.describe()]
+        return report
+
+    def setup(self) -> list[str]:
+        """Add the five score properties when missing; every existing property and option stays."""
+        schema = self.gateway.schema()
+        props = schema.get("properties") or {}
+        changes: dict[str, Any] = {}
+        done: list[str] = []
+        for f, name in self.mapping.scores.items():
+            kind = SCORE_TYPES[f]
+            wanted = SCORE_OPTIONS.get(f, [])
+            if name not in props:
+                body: dict[str, Any] = {}
+                if kind in ("select", "multi_select"):
+                    body = {"options": [{"name": n, "color": c} for n, c in wanted]}
+                changes[name] = {kind: body}
+                done.append(f"added {name!r} ({kind})")
+                continue
+            if props[name].get("type") != kind:
+                done.append(
+                    f"left {name!r} alone: it is a {props[name].get('type')}, leadscore writes {kind} "
+                    "(rename it or point the mapping elsewhere)"
+                )
+                continue
+            if kind in ("select", "multi_select"):
+                existing = props[name].get(kind, {}).get("options", [])
+                have = {o.get("name") for o in existing}
+                missing = [(n, c) for n, c in wanted if n not in have]
+                if missing:
+                    # Options replace the old list, so every existing option is sent back unchanged.
+                    keep = [{k: o[k] for k in ("id", "name", "color") if k in o} for o in existing]
+                    changes[name] = {kind: {"options": keep + [{"name": n, "color": c} for n, c in missing]}}
+                    done.append(f"added options {', '.join(n for n, _ in missing)} to {name!r}")
+        if changes:
+            self.gateway.update_schema(changes)
+        return done or ["nothing to do: all five score properties exist"]
+
+    # ---- sync -------------------------------------------------------------------------------------
+
+    def sync(self, *, full: bool = False, progress: Callable[[str], None] | None = None) -> SyncReport:
+        started = time.perf_counter()
+        say = progress or (lambda _msg: None)
+        cfg = self.config
+        report = SyncReport("sync")
+        report.run_id = self.store.start_run("sync", "sync", cfg.config_version)
+        try:
+            self._pull(report, full=full, say=say)
+            self._score_changed(report, cfg, say)
+            say("writing scores to Notion")
+            self.push(report)
+        except Exception as exc:
+            report.seconds = time.perf_counter() - started
+            report.notes.append(f"stopped: {describe_error(exc)}")
+            finish(self.store, report, status="failed")
+            raise
+        report.seconds = time.perf_counter() - started
+        finish(self.store, report)
+        return report
+
+    def _pull(self, report: SyncReport, *, full: bool, say: Callable[[str], None]) -> None:
+        schema = self.gateway.schema()
+        missing = schema_report(schema, self.mapping)["missing"]
+        report.missing_properties = missing
+        if missing:
+            report.notes.append(
+                "the data source lacks mapped properties (treated as missing): " + ", ".join(missing)
+            )
+        mark = self.store.get_state("notion_high_water")
+        since = None if full or not mark else _minus(mark, OVERLAP)
+        say("pulling pages from Notion" + (f" edited since {since}" if since else " (full)"))
+        seen: set[str] = set()
+        newest = mark
+        batch: list[dict[str, Any]] = []
+        for page in self.gateway.pages(edited_since=since):
+            parsed = read_page(page, self.mapping)
+            if missing:
+                parsed_row = parsed.store_row() | {"problems": [f"missing property {m}" for m in missing]}
+            else:
+                parsed_row = parsed.store_row()
+            batch.append(parsed_row)
+            seen.add(parsed.practice_id)
+            if parsed.edited and (newest is None or parsed.edited > newest):
+                newest = parsed.edited
+            if len(batch) >= PULL_BATCH:
+                report.changed += len(self.store.upsert_practices(batch))
+                report.pulled += len(batch)
+                batch = []
+        if batch:
+            report.changed += len(self.store.upsert_practices(batch))
+            report.pulled += len(batch)
+        if full:
+            self._find_gone(report, seen)
+        # Only a completed pull moves the mark: an interrupted one is simply read again next time.
+        if newest:
+            self.store.set_state("notion_high_water", newest)
+
+    def _find_gone(self, report: SyncReport, seen: set[str]) -> None:
+        known = [
+            r[0]
+            for r in self.store.query(
+                "SELECT practice_id FROM practices WHERE source = 'notion' AND in_trash = 0 AND deleted = 0"
+            )
+        ]
+        for pid in (p for p in known if p not in seen):
+            page = self.gateway.page(pid)
+            if page is None:
+                report.deleted.append(pid)
+            elif page.get("in_trash") or page.get("archived"):
+                report.trashed.append(pid)
+        if report.trashed:
+            self.store.mark_gone(report.trashed, trashed=True)
+        if report.deleted:
+            self.store.mark_gone(report.deleted, trashed=False)
+
+    def _score_changed(self, report: SyncReport, cfg: ScoringConfig, say: Callable[[str], None]) -> None:
+        pending = self.store.unscored_ids()
+        if not cfg.auto_trigger_scoring:
+            report.waiting = len(pending)
+            if pending:
+                report.notes.append(
+                    f"auto-trigger is off: {len(pending)} practices wait for `leadscore rescore`"
+                )
+            pending = []
+        elif not cfg.auto_trigger_on_partial and pending:
+            partial = {
+                r[0]
+                for r in self.store.query(
+                    "SELECT practice_id FROM practices WHERE enrichment_status = 'Partial'"
+                )
+            }
+            waiting = [p for p in pending if p in partial]
+            report.waiting = len(waiting)
+            pending = [p for p in pending if p not in partial]
+        if pending:
+            say(f"scoring {len(pending)} practices")
+            score_practices(
+                self.store,
+                self.store.records(pending),
+                config=cfg,
+                trigger="auto",
+                run_id=report.run_id,
+                report=report,
+                notion_scores=store_notion_scores(self.store, pending),
+            )
+        self._reconcile(report)
+
+    def _reconcile(self, report: SyncReport) -> None:
+        """Queue a write for pages whose score properties no longer match the current score
+        (edited by hand in Notion, or never written); matching pages are left alone."""
+        import orjson
+
+        rows = self.store.query(
+            """SELECT p.practice_id, p.notion_scores_json, s.lead_score, s.priority_tier, s.score_breakdown,
+                      s.confidence_flags, s.scoring_status, s.history_id
+               FROM practices p JOIN scores s ON s.practice_id = p.practice_id
+               LEFT JOIN outbox o ON o.practice_id = p.practice_id
+               WHERE p.source = 'notion' AND p.in_trash = 0 AND p.deleted = 0 AND o.practice_id IS NULL"""
+        )
+        queued = {}
+        for r in rows:
+            values = {
+                "lead_score": r[2],
+                "priority_tier": r[3],
+                "score_breakdown": r[4],
+                "confidence_flags": orjson.loads(r[5] or "[]"),
+                "scoring_status": r[6],
+            }
+            diff = changed_values(values, orjson.loads(r[1]) if r[1] else None)
+            if diff:
+                queued[r[0]] = (r[7], diff)
+        if queued:
+            with self.store.write() as w:
+                for pid, (history_id, diff) in queued.items():
+                    w.execute(
+                        "INSERT OR IGNORE INTO outbox (practice_id, history_id, properties_json, queued_at) "
+                        "VALUES (?, ?, ?, ?)",
+                        (pid, history_id, orjson.dumps(diff).decode(), utc_now_iso()),
+                    )
+            report.queued += len(queued)
+            report.notes.append(f"{len(queued)} pages held different score values; queued to restore them")
+
+    # ---- write-back -------------------------------------------------------------------------------
+
+    def push(self, report: RunReport | None = None) -> RunReport:
+        """Deliver the outbox. Failures stay queued with their error; the rest continue."""
+        own = report is None
+        report = report or RunReport("push")
+        started = time.perf_counter()
+        if own:
+            report.run_id = self.store.start_run("push", "manual")
+        for item in self.store.outbox():
+            pid = item["practice_id"]
+            try:
+                self.gateway.update_page(pid, score_properties(item["properties"], self.mapping))
+            except APIResponseError as exc:
+                if exc.status == 404:
+                    self.store.mark_gone([pid], trashed=False)
+                    report.failures.append(f"{pid}: the page no longer exists; dropped its pending write")
+                    continue
+                if exc.status == 400 and "archived" in str(exc).lower():
+                    self.store.mark_gone([pid], trashed=True)
+                    report.failures.append(f"{pid}: the page is in the trash; dropped its pending write")
+                    continue
+                report.write_failures += 1
+                report.failures.append(f"{pid}: {describe_error(exc)}")
+                self.store.write_failed(pid, item["history_id"], describe_error(exc))
+                continue
+            except Exception as exc:  # transient errors that outlived the retries: keep for later
+                report.write_failures += 1
+                report.failures.append(f"{pid}: {describe_error(exc)}")
+                self.store.write_failed(pid, item["history_id"], describe_error(exc))
+                continue
+            self.store.write_done(pid, item["history_id"], item["properties"])
+            report.written += 1
+        if own:
+            report.seconds = time.perf_counter() - started
+            finish(self.store, report)
+        return report
+
+    # ---- rescore ----------------------------------------------------------------------------------
+
+    def rescore(
+        self,
+        *,
+        practice_ids: list[str] | None = None,
+        tier: str | None = None,
+        failed_only: bool = False,
+        trigger: str = "rescore",
+        config: ScoringConfig | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> RunReport:
+        """Rescore one practice, a tier, the failed ones or all, and write back when Notion is configured."""
+        started = time.perf_counter()
+        cfg = config or self.config
+        ids = self._select(practice_ids, tier, failed_only)
+        report = RunReport("rescore")
+        report.run_id = self.store.start_run("rescore", trigger, cfg.config_version)
+        try:
+            if practice_ids and self.notion_configured:
+                self._refresh_from_notion(ids, report)
+            records = self.store.records(ids)
+            current = store_notion_scores(self.store, ids) if self.notion_configured else None
+            score_practices(
+                self.store,
+                records,
+                config=cfg,
+                trigger=trigger,
+                run_id=report.run_id,
+                report=report,
+                notion_scores=current,
+                progress=progress,
+            )
+            if self.notion_configured:
+                self.push(report)
+        except Exception as exc:
+            report.seconds = time.perf_counter() - started
+            report.notes.append(f"stopped: {describe_error(exc)}")
+            finish(self.store, report, status="failed")
+            raise
+        report.seconds = time.perf_counter() - started
+        finish(self.store, report)
+        return report
+
+    def _select(
+        self, practice_ids: list[str] | None, tier: str | None, failed_only: bool
+    ) -> list[str] | None:
+        if practice_ids:
+            known = {
+                r[0]
+                for r in self.store.query(
+                    f"SELECT practice_id FROM practices WHERE practice_id IN ({','.join('?' * len(practice_ids))})",
+                    practice_ids,
+                )
+            }
+            unknown = [p for p in practice_ids if p not in known]
+            if unknown and not self.notion_configured:
+                raise LookupError(f"no practice with id {', '.join(unknown)} in the store")
+            return practice_ids
+        if tier:
+            return [
+                r[0]
+                for r in self.store.query(
+                    "SELECT s.practice_id FROM scores s JOIN practices p USING (practice_id) "
+                    "WHERE s.priority_tier = ? AND p.in_trash = 0 AND p.deleted = 0",
+                    (tier,),
+                )
+            ]
+        if failed_only:
+            return [
+                r[0]
+                for r in self.store.query(
+                    "SELECT s.practice_id FROM scores s JOIN practices p USING (practice_id) "
+                    "WHERE s.scoring_status = 'Failed' AND p.in_trash = 0 AND p.deleted = 0"
+                )
+            ]
+        return None
+
+    def _refresh_from_notion(self, ids: list[str] | None, report: RunReport) -> None:
+        """Seed §9's rescore loads the practice from Notion first, so it scores what the page says now."""
+        rows, gone = [], []
+        for pid in ids or []:
+            page = self.gateway.page(pid)
+            if page is None or page.get("in_trash"):
+                gone.append(pid)
+                continue
+            rows.append(read_page(page, self.mapping).store_row())
+        if rows:
+            self.store.upsert_practices(rows)
+        if gone:
+            self.store.mark_gone(gone, trashed=False)
+            report.notes.append(f"not in Notion any more: {', '.join(gone)}")
+
+
+def _minus(iso: str, delta: timedelta) -> str:
+    moment = datetime.fromisoformat(iso.replace("Z", "+00:00")) - delta
+    return moment.isoformat().replace("+00:00", "Z")
