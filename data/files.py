@@ -256,19 +256,29 @@ def scored_frame(book: Book, outputs: Sequence[dict[str, Any]]) -> pd.DataFrame:
     return frame
 
 
-def write_table(frame: pd.DataFrame, path: Path) -> None:
-    """Write a frame as CSV or XLSX (by suffix), atomically and formula-safe."""
-    suffix = _suffix(path, (".csv", ".xlsx"), "output")
+def formula_safe(frame: pd.DataFrame) -> pd.DataFrame:
     safe = frame.copy()
     for column in safe.columns:
         if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column].dtype):
             safe[column] = safe[column].map(neutralise_formula).astype(object)
-    if suffix == ".csv":
-        with atomic_output(path, "w") as handle:
-            safe.to_csv(handle, index=False, lineterminator="\n")
-    else:
-        with atomic_output(path, "wb") as handle:
-            table_to_xlsx(safe, handle)
+    return safe
+
+
+def write_table(frame: pd.DataFrame, path: Path) -> None:
+    """Write a frame as CSV or XLSX (by suffix), atomically and formula-safe."""
+    suffix = _suffix(path, (".csv", ".xlsx"), "output")
+    with atomic_output(path, "wb") as handle:
+        handle.write(table_bytes(frame, suffix[1:]))
+
+
+def table_bytes(frame: pd.DataFrame, kind: str) -> bytes:
+    """A frame as CSV or XLSX bytes (for downloads), formula-safe."""
+    safe = formula_safe(frame)
+    if kind == "csv":
+        return safe.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    buffer = io.BytesIO()
+    table_to_xlsx(safe, buffer)
+    return buffer.getvalue()
 
 
 def table_to_xlsx(frame: pd.DataFrame, handle: IO[bytes]) -> None:

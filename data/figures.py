@@ -1,0 +1,121 @@
+"""Plotly figure builders (pure: data in, figure out). Every bar carries a text label, so no chart
+relies on colour alone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+
+TIER_COLOURS = {
+    "Hot": "#C2410C",
+    "Warm": "#D97706",
+    "Cold": "#2563EB",
+    "Pending Enrichment": "#64748B",
+    "Failed": "#7C3AED",
+}
+COMPONENT_LABELS = {
+    "practice_size": "Practice size",
+    "call_volume": "Call volume",
+    "technology": "Technology",
+    "baseline": "Baseline (Google Maps)",
+    "decision_maker": "Decision maker",
+}
+INK, MUTED, ACCENT = "#0F172A", "#CBD5E1", "#0F766E"
+_LAYOUT = dict(
+    font=dict(family="Inter, system-ui, sans-serif", color=INK, size=13),
+    margin=dict(l=10, r=20, t=60, b=10),
+    plot_bgcolor="white",
+    paper_bgcolor="white",
+)
+
+
+def components_figure(breakdown: dict[str, Any]) -> go.Figure:
+    """Each component's score against its maximum (a bullet chart, labelled 'score / max')."""
+    parts = breakdown.get("components", {})
+    names = [COMPONENT_LABELS.get(k, k) for k in parts]
+    scores = [p["score"] for p in parts.values()]
+    maxima = [p["max"] for p in parts.values()]
+    fig = go.Figure()
+    fig.add_bar(y=names, x=maxima, orientation="h", name="Maximum", marker_color=MUTED,
+                hovertemplate="%{y}: max %{x}<extra></extra>")
+    fig.add_bar(y=names, x=scores, orientation="h", name="Score", marker_color=ACCENT, width=0.45,
+                text=[f"{s} / {m}" for s, m in zip(scores, maxima, strict=True)], textposition="outside",
+                hovertext=[p["detail"] for p in parts.values()],
+                hovertemplate="%{y}: %{x} points<br>%{hovertext}<extra></extra>")
+    fig.update_layout(barmode="overlay", title="Components against their maxima", showlegend=True,
+                      legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"), height=340, **_LAYOUT)
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(range=[0, max([*maxima, 1]) * 1.25], gridcolor="#E2E8F0")
+    return fig
+
+
+def score_steps_figure(breakdown: dict[str, Any]) -> go.Figure:
+    """From components to the lead score: each component adds, the confidence penalty subtracts."""
+    parts = breakdown.get("components", {})
+    labels = [COMPONENT_LABELS.get(k, k) for k in parts] + ["Total"]
+    values = [p["score"] for p in parts.values()] + [breakdown["original_score"]]
+    measures = ["relative"] * len(parts) + ["total"]
+    penalty = breakdown["total_score"] - breakdown["original_score"]
+    if penalty:
+        labels += [f"Confidence penalty ({breakdown['confidence_penalty']})", "Lead score"]
+        values += [penalty, breakdown["total_score"]]
+        measures += ["relative", "total"]
+    fig = go.Figure(
+        go.Waterfall(
+            x=labels, y=values, measure=measures, text=[f"{v:+d}" if m == "relative" else str(v)
+                                                        for v, m in zip(values, measures, strict=True)],
+            textposition="outside", connector=dict(line=dict(color=MUTED)),
+            increasing=dict(marker=dict(color=ACCENT)), decreasing=dict(marker=dict(color="#B91C1C")),
+            totals=dict(marker=dict(color=INK)),
+        )
+    )
+    fig.update_layout(title="How the lead score adds up", showlegend=False, height=340, **_LAYOUT)
+    fig.update_yaxes(gridcolor="#E2E8F0", title="points", rangemode="tozero")
+    return fig
+
+
+def history_figure(history: pd.DataFrame) -> go.Figure:
+    """Lead score over time, one marker per scoring, labelled with its config version."""
+    fig = go.Figure()
+    if history.empty:
+        fig.update_layout(title="No scorings yet", **_LAYOUT)
+        return fig
+    frame = history.assign(when=pd.to_datetime(history["scored_at"], utc=True))
+    for version, part in frame.groupby("config_version", sort=False):
+        fig.add_scatter(
+            x=part["when"], y=part["lead_score"], mode="lines+markers", name=f"config {version}",
+            text=[f"{t or s}" for t, s in zip(part["priority_tier"], part["scoring_status"], strict=True)],
+            hovertemplate="%{x|%Y-%m-%d %H:%M}<br>score %{y}<br>%{text}<extra>config " + str(version) + "</extra>",
+        )
+    fig.update_layout(title="Score history", height=300, legend=dict(orientation="h", y=-0.25), **_LAYOUT)
+    fig.update_yaxes(gridcolor="#E2E8F0", title="lead score", rangemode="tozero")
+    return fig
+
+
+def tier_counts_figure(counts: pd.DataFrame) -> go.Figure:
+    """Practices per tier before and after a configuration change (grouped, labelled bars)."""
+    fig = go.Figure()
+    for column, colour in (("before", MUTED), ("after", ACCENT)):
+        fig.add_bar(x=counts.index.tolist(), y=counts[column].tolist(), name=column.capitalize(),
+                    marker_color=colour, text=counts[column].tolist(), textposition="outside")
+    fig.update_layout(barmode="group", title="Practices per tier", height=320,
+                      legend=dict(orientation="h", y=-0.2), **_LAYOUT)
+    fig.update_yaxes(gridcolor="#E2E8F0", title="practices")
+    return fig
+
+
+def movement_figure(matrix: pd.DataFrame) -> go.Figure:
+    """From-tier × to-tier counts as an annotated heatmap."""
+    values = matrix.to_numpy()
+    fig = go.Figure(
+        go.Heatmap(
+            z=values, x=[f"to {c}" for c in matrix.columns], y=[f"from {r}" for r in matrix.index],
+            text=values, texttemplate="%{text}", colorscale=[[0, "#F8FAFC"], [1, ACCENT]], showscale=False,
+            hovertemplate="%{y} %{x}: %{z} practices<extra></extra>",
+        )
+    )
+    fig.update_layout(title="Movement between tiers", height=320, **_LAYOUT)
+    fig.update_yaxes(autorange="reversed")
+    return fig

@@ -1,0 +1,175 @@
+"""The Leads table as data: preparing, filtering and sorting the store's view (pure pandas)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import orjson
+import pandas as pd
+
+from scoring.features import FeatureTable
+
+TIERS = ["Hot", "Warm", "Cold", "Pending Enrichment", "Failed"]
+UNASSIGNED = "Unassigned"
+NOT_SCORED = "Not scored"
+# Columns people sort by, with the direction that puts the most useful rows first.
+SORTS: dict[str, tuple[list[str], list[bool]]] = {
+    "Lead score (high first), then oldest contact": (["lead_score", "last_contact"], [False, True]),
+    "Lead score (low first)": (["lead_score"], [True]),
+    "Practice name": (["name"], [True]),
+    "Tier": (["tier_rank", "lead_score"], [True, False]),
+    "Initial score (high first)": (["initial_score"], [False]),
+    "Owner": (["owner"], [True]),
+    "Status": (["status"], [True]),
+    "Last contact (most recent first)": (["last_contact"], [False]),
+    "Last contact (oldest first)": (["last_contact"], [True]),
+}
+DEFAULT_SORT = next(iter(SORTS))
+
+
+def _json_list(text: Any) -> list[str]:
+    if not text:
+        return []
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def prepare_leads(frame: pd.DataFrame) -> pd.DataFrame:
+    """The store's leads frame with display columns: tier (incl. Failed), flags/tags lists, owner, dates."""
+    out = frame.copy()
+    failed = out["scoring_status"].eq("Failed")
+    out["tier"] = np.where(failed, "Failed", out["priority_tier"].fillna(NOT_SCORED))
+    out["tier_rank"] = out["tier"].map({t: i for i, t in enumerate([*TIERS, NOT_SCORED])}).astype(int)
+    out["flags"] = out["confidence_flags"].map(_json_list)
+    out["tags"] = out["tags"].map(_json_list)
+    out["owner"] = out["assigned_to"].fillna(UNASSIGNED).replace("", UNASSIGNED)
+    out["last_contact"] = pd.to_datetime(out["last_contact"], errors="coerce", utc=True).dt.tz_localize(None)
+    out["lead_score"] = pd.to_numeric(out["lead_score"], errors="coerce").astype("Int64")
+    out["initial_score"] = pd.to_numeric(out["initial_score"], errors="coerce")
+    out["search_text"] = (out["name"].fillna("") + " " + out["address"].fillna("")).str.casefold()
+    return out
+
+
+@dataclass(frozen=True)
+class LeadFilters:
+    tiers: Sequence[str] = ()
+    owners: Sequence[str] = ()
+    min_score: int = 0
+    flags: Sequence[str] = ()  # a lead must carry every selected flag
+    text: str = ""
+    sort: str = DEFAULT_SORT
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        parts = []
+        if self.tiers:
+            parts.append("tier " + " or ".join(self.tiers))
+        if self.owners:
+            parts.append("owner " + " or ".join(self.owners))
+        if self.min_score:
+            parts.append(f"score ≥ {self.min_score}")
+        if self.flags:
+            parts.append("flags " + " and ".join(self.flags))
+        if self.text.strip():
+            parts.append(f"matching “{self.text.strip()}”")
+        return ", ".join(parts) or "all practices"
+
+
+def filter_leads(leads: pd.DataFrame, f: LeadFilters) -> pd.DataFrame:
+    mask = pd.Series(True, index=leads.index)
+    if f.tiers:
+        mask &= leads["tier"].isin(list(f.tiers))
+    if f.owners:
+        mask &= leads["owner"].isin(list(f.owners))
+    if f.min_score:
+        mask &= leads["lead_score"].fillna(-1) >= f.min_score
+    if f.flags:
+        wanted = set(f.flags)
+        mask &= leads["flags"].map(lambda flags: wanted.issubset(flags))
+    text = f.text.strip().casefold()
+    if text:
+        mask &= leads["search_text"].str.contains(text, regex=False)
+    return sort_leads(leads[mask], f.sort)
+
+
+def sort_leads(leads: pd.DataFrame, sort: str = DEFAULT_SORT) -> pd.DataFrame:
+    """Stable multi-column sort; missing values last (never-contacted leads first for 'oldest contact')."""
+    columns, ascending = SORTS.get(sort, SORTS[DEFAULT_SORT])
+    frame = leads.copy()
+    keys = []
+    for column, asc in zip(columns, ascending, strict=True):
+        key = f"__{column}"
+        values = frame[column]
+        if column == "last_contact" and asc:
+            # Oldest contact first, and "never contacted" before everyone.
+            frame[key] = values.fillna(pd.Timestamp.min)
+        else:
+            frame[key] = values
+        keys.append(key)
+    frame = frame.sort_values(keys, ascending=ascending, na_position="last", kind="stable")
+    return frame.drop(columns=keys)
+
+
+def owners_of(leads: pd.DataFrame) -> list[str]:
+    names = sorted(n for n in leads["owner"].dropna().unique() if n != UNASSIGNED)
+    return [*names, UNASSIGNED] if (leads["owner"] == UNASSIGNED).any() else names
+
+
+def export_frame(view: pd.DataFrame) -> pd.DataFrame:
+    """What a download contains: the visible columns, lists as text."""
+    return pd.DataFrame(
+        {
+            "practice_id": view["practice_id"],
+            "practice": view["name"],
+            "address": view["address"],
+            "lead_score": view["lead_score"],
+            "tier": view["tier"],
+            "confidence_flags": view["flags"].map("; ".join),
+            "initial_score": view["initial_score"],
+            "owner": view["owner"],
+            "status": view["status"],
+            "last_contact": view["last_contact"].dt.strftime("%Y-%m-%d"),
+            "tags": view["tags"].map("; ".join),
+            "notion_url": view["url"],
+        }
+    )
+
+
+# ---- data quality ---------------------------------------------------------------------------------
+
+
+def data_quality(table: FeatureTable) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """How many practices lack each input (enriched practices for enrichment inputs), and how many
+    carry an invalid value, per field."""
+    full = table.full & table.readable
+    invalid_by_field: dict[str, int] = {}
+    for issues in table.issues.values():
+        for field_name in {i.field for i in issues}:
+            invalid_by_field[field_name] = invalid_by_field.get(field_name, 0) + 1
+    rows = [
+        ("No enrichment yet (Pending Enrichment)", int((~table.full & table.readable).sum()), len(table)),
+        ("Vet count", int((full & (table.vet_count < 0)).sum()), int(full.sum())),
+        ("Phone numbers", int((full & (table.phone_count == 0)).sum()), int(full.sum())),
+        ("EMR system", int((full & (table.emr_code < 0)).sum()), int(full.sum())),
+        ("Decision maker", int((full & ~table.dm_found).sum()), int(full.sum())),
+        ("Rating", int((table.readable & np.isnan(table.rating)).sum()), len(table)),
+        ("Review count", int((table.readable & (table.reviews < 0)).sum()), len(table)),
+        ("Website", int((table.readable & ~table.website).sum()), len(table)),
+        ("Any invalid value (Data Validation Error)", int(table.invalid.sum()), len(table)),
+        ("Unreadable record", int((~table.readable).sum()), len(table)),
+    ]
+    frame = pd.DataFrame(rows, columns=["input", "lacking", "of"])
+    frame["share"] = np.where(frame["of"] > 0, frame["lacking"] / frame["of"].clip(lower=1), 0.0)
+    invalid = pd.DataFrame(sorted(invalid_by_field.items(), key=lambda kv: -kv[1]), columns=["field", "practices"])
+    return frame, invalid
+
+
+def tier_counts(leads: pd.DataFrame, tiers: Iterable[str] = TIERS) -> dict[str, int]:
+    counts = leads["tier"].value_counts()
+    return {t: int(counts.get(t, 0)) for t in tiers}

@@ -1,0 +1,110 @@
+"""Operations: runs and their timings, failures, breaker, outbox, Notion status, data quality."""
+
+import orjson
+import streamlit as st
+
+from data.views import data_quality
+from pages import ui
+from scoring.orchestrator import shared_breaker
+
+bench = ui.workbench()
+store = bench.store
+st.title("Operations")
+flash = ui.recall("ops")
+if flash:
+    st.success(flash)
+
+st.subheader("Scoring runs")
+runs = store.runs(25)
+if runs.empty:
+    st.info("No runs yet. Runs appear here after a sync, a rescore, an import or loading the sample book.")
+else:
+    st.dataframe(
+        runs, hide_index=True, width="stretch", key="runs_table",
+        column_order=["id", "kind", "trigger", "status", "started_at", "finished_at", "total", "scored", "failed",
+                      "written", "write_failures", "p50_ms", "p95_ms", "p99_ms", "config_version"],
+        column_config={"p50_ms": st.column_config.NumberColumn("p50 (ms)", format="%.3f"),
+                       "p95_ms": st.column_config.NumberColumn("p95 (ms)", format="%.3f"),
+                       "p99_ms": st.column_config.NumberColumn("p99 (ms)", format="%.3f")},
+    )
+
+st.subheader("Failures")
+failed = store.frame(
+    """SELECT s.practice_id, p.name, s.error_type, s.error_message, s.scoring_timestamp
+       FROM scores s JOIN practices p USING (practice_id)
+       WHERE s.scoring_status = 'Failed' AND p.in_trash = 0 AND p.deleted = 0 ORDER BY s.scoring_timestamp DESC"""
+)
+if failed.empty:
+    st.success("No practice is in a failed state.")
+else:
+    st.dataframe(failed, hide_index=True, width="stretch", key="failures_table")
+    if st.button(f"Retry the {len(failed)} failed", key="retry_failed", type="primary"):
+        try:
+            report = bench.rescore(failed_only=True, trigger="manual")
+        except Exception as exc:
+            ui.show_error("Retry stopped", exc)
+        else:
+            ui.remember("ops", f"Retried: {report.summary()}")
+            st.rerun()
+
+left, middle, right = st.columns(3)
+with left:
+    st.subheader("Circuit breaker")
+    breaker = shared_breaker(bench.config)
+    state = breaker.current_state
+    st.metric("State (this app process)", state.upper(), help="Opens after repeated scoring failures")
+    st.caption(f"{breaker.fail_counter} consecutive failures; opens at {breaker.fail_max}, "
+               f"resets after {breaker.reset_timeout:g} s.")
+with middle:
+    st.subheader("Notion outbox")
+    outbox = store.outbox_summary()
+    st.metric("Writes waiting", outbox["size"])
+    if outbox["size"]:
+        st.caption(f"Oldest queued {outbox['oldest']}.")
+    if outbox["oldest_error"]:
+        st.warning(f"Oldest error: {outbox['oldest_error']}")
+    if bench.notion_configured and outbox["size"] and st.button("Push now", key="push_now"):
+        try:
+            report = bench.push()
+        except Exception as exc:
+            ui.show_error("Push stopped", exc)
+        else:
+            ui.remember("ops", f"Pushed: {report.written} written, {report.write_failures} still waiting.")
+            st.rerun()
+with right:
+    st.subheader("Notion connection")
+    st.write(ui.notion_status(bench))
+    if bench.notion_configured and st.button("Check connection", key="check_notion"):
+        try:
+            report = bench.check()
+        except Exception as exc:
+            ui.show_error("Notion is unreachable or refused the request — check the token and sharing", exc)
+        else:
+            st.success(f"Connected. {len(report['found'])} mapped properties found.")
+            if report["missing"]:
+                st.warning("Missing: " + ", ".join(report["missing"]))
+            if report["missing_scores"]:
+                st.warning("Score properties missing (run `leadscore notion setup`): "
+                           + ", ".join(report["missing_scores"]))
+    mark = store.get_state("notion_high_water")
+    if mark:
+        st.caption(f"Last synced edits up to {mark}.")
+
+st.subheader("Data quality")
+table = ui.book(bench)
+if len(table) == 0:
+    st.info("No practices yet.")
+else:
+    quality, invalid = data_quality(table)
+    st.dataframe(
+        quality, hide_index=True, width="stretch", key="quality_table",
+        column_config={"input": "Input", "lacking": "Practices lacking it", "of": "Out of",
+                       "share": st.column_config.ProgressColumn("Share", min_value=0, max_value=1, format="percent")},
+    )
+    if not invalid.empty:
+        st.caption("Invalid values by field (scored as missing, flagged Data Validation Error):")
+        st.dataframe(invalid, hide_index=True, key="invalid_fields")
+    problems = [p for row in store.query("SELECT problems FROM practices WHERE problems != '[]'")
+                for p in orjson.loads(row[0] or "[]")]
+    if problems:
+        st.warning("Notion mapping: " + "; ".join(sorted(set(problems))))

@@ -1,0 +1,115 @@
+"""Shared pieces for the pages: the cached workbench, cached views of the store, small widgets.
+
+Caches are keyed by the store's path and revision (a counter every write bumps), so every session
+sees fresh data right after any writer — this app, another session or the CLI — commits.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from data.demo import ensure_sample_book
+from data.notion import NotionSettings, PropertyMapping
+from data.store import Store, default_db_path
+from data.sync import Workbench
+from data.views import prepare_leads
+from scoring.features import FeatureTable
+from scoring.vector import BookScores, score_table
+
+TIER_ICONS = {
+    "Hot": ":material/local_fire_department:",
+    "Warm": ":material/wb_sunny:",
+    "Cold": ":material/ac_unit:",
+    "Pending Enrichment": ":material/hourglass_top:",
+    "Failed": ":material/error:",
+    "Not scored": ":material/remove:",
+}
+
+
+@st.cache_resource(show_spinner="Opening the store…")
+def _workbench(db_path: str) -> Workbench:
+    store = Store.open(db_path)
+    settings = NotionSettings.load()
+    bench = Workbench(store, settings, PropertyMapping.load())
+    ensure_sample_book(store, settings.configured)
+    return bench
+
+
+def workbench() -> Workbench:
+    return _workbench(str(default_db_path()))
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _leads(db_path: str, revision: int) -> pd.DataFrame:
+    return prepare_leads(_workbench(db_path).store.leads_frame())
+
+
+def leads(bench: Workbench) -> pd.DataFrame:
+    """The Leads view of the whole book (a copy: callers may filter and add columns)."""
+    return _leads(str(bench.store.path), bench.store.revision())
+
+
+@st.cache_resource(max_entries=2, show_spinner="Reading the book…")
+def _book(db_path: str, revision: int) -> FeatureTable:
+    return FeatureTable.from_records(_workbench(db_path).store.records())
+
+
+def book(bench: Workbench) -> FeatureTable:
+    """Every active practice as scoring features (shared, read-only)."""
+    return _book(str(bench.store.path), bench.store.revision())
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _scores(db_path: str, revision: int, fingerprint: str) -> BookScores:
+    bench = _workbench(db_path)
+    return score_table(_book(db_path, revision), bench.config)
+
+
+def book_scores(bench: Workbench) -> BookScores:
+    """The book scored under the active configuration (shared, read-only)."""
+    return _scores(str(bench.store.path), bench.store.revision(), bench.config.fingerprint)
+
+
+def tier_label(tier: str | None) -> str:
+    """A tier with its icon, for Markdown labels (metrics, captions); the word always stays."""
+    tier = tier or "Not scored"
+    return f"{TIER_ICONS.get(tier, '')} {tier}".strip()
+
+
+def empty_book(bench: Workbench) -> None:
+    """The no-data state: what happened and the next step."""
+    st.info(
+        "There are no practices in the store yet. Load the sample book to explore, import a CSV or XLSX on "
+        "**Import / export**, or connect Notion (README → Notion setup) and press **Sync now**."
+    )
+    if st.button("Load the sample book", key="load_sample", type="primary"):
+        from data.demo import load_sample_book
+
+        with st.spinner("Loading and scoring the sample book…"):
+            report = load_sample_book(bench.store)
+        st.success(f"Sample book loaded: {report.summary()}")
+        st.rerun()
+
+
+def notion_status(bench: Workbench) -> str:
+    if not bench.notion_configured:
+        return "Notion is not configured: the store holds the sample book or imported practices."
+    return f"Connected to Notion database {bench.settings.database_id} at {bench.settings.base_url}."
+
+
+def show_error(prefix: str, exc: BaseException) -> None:
+    from data.notion import describe_error
+
+    st.error(f"{prefix}: {describe_error(exc)}")
+
+
+def remember(key: str, value: Any) -> None:
+    """Keep a result across the rerun that a button causes (shown once, then dropped)."""
+    st.session_state[f"_flash_{key}"] = value
+
+
+def recall(key: str) -> Any:
+    return st.session_state.pop(f"_flash_{key}", None)
