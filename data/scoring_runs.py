@@ -79,7 +79,7 @@ def _timed_scorer(durations: dict[str, float]) -> Callable[[Any, ScoringConfig],
 
 def score_practices(
     store: Store,
-    records: Sequence[dict[str, Any]],
+    records: Sequence[tuple[str, Any]],
     *,
     config: ScoringConfig,
     trigger: str,
@@ -89,7 +89,8 @@ def score_practices(
     orchestrator: ScoringOrchestrator | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[dict[str, Any]]:
-    """Score ``records`` and save them (current score, history, outbox) in batches.
+    """Score ``records`` — (practice id, stored record) pairs — and save them (current score, history,
+    outbox) in batches. Outputs carry the store's id even when a record is too broken to name itself.
 
     ``notion_scores`` (practice id → score values the Notion page holds) turns on write-back:
     a practice is queued only when its new values differ from the page's.
@@ -99,8 +100,11 @@ def score_practices(
     all_outputs: list[dict[str, Any]] = []
     all_durations: list[float] = []
     for start in range(0, len(records), SAVE_BATCH):
-        batch = [{**r, "triggered_by": _trigger_field(trigger)} for r in records[start : start + SAVE_BATCH]]
+        pairs = records[start : start + SAVE_BATCH]
+        batch = [{**r, "triggered_by": _trigger_field(trigger)} if isinstance(r, dict) else r for _, r in pairs]
         outputs = [o.model_dump(mode="json") for o in asyncio.run(orch.score_many(batch))]
+        for (pid, _), out in zip(pairs, outputs, strict=True):
+            out["practice_id"] = pid
         batch_durations = [
             durations.get(o["practice_id"] or "", float(o["scoring_duration_ms"])) for o in outputs
         ]
@@ -164,7 +168,7 @@ def run_scoring(
     run_id = store.start_run(kind, trigger, cfg.config_version)
     report.run_id = run_id
     try:
-        records = store.records(practice_ids)
+        records = store.records_by_id(practice_ids)
         current = store_notion_scores(store, practice_ids) if notion_scores else None
         score_practices(
             store,

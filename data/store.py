@@ -426,10 +426,14 @@ class Store:
         where = " WHERE in_trash = 0 AND deleted = 0" if active_only else ""
         return int(self.query(f"SELECT COUNT(*) FROM practices{where}")[0][0])
 
-    def records(
-        self, practice_ids: Iterable[str] | None = None, *, active_only: bool = True
-    ) -> list[dict[str, Any]]:
+    def records(self, practice_ids: Iterable[str] | None = None, *, active_only: bool = True) -> list[Any]:
         """Stored records (ScoringInput-shaped), in store order."""
+        return [record for _, record in self.records_by_id(practice_ids, active_only=active_only)]
+
+    def records_by_id(
+        self, practice_ids: Iterable[str] | None = None, *, active_only: bool = True
+    ) -> list[tuple[str, Any]]:
+        """(practice id, stored record) pairs in store order; the id is the store's, whatever the record says."""
         where = ["in_trash = 0", "deleted = 0"] if active_only else []
         params: list[Any] = []
         if practice_ids is not None:
@@ -438,8 +442,8 @@ class Store:
                 return []
             where.append(f"practice_id IN ({','.join('?' * len(ids))})")
             params.extend(ids)
-        sql = "SELECT record_json FROM practices" + (" WHERE " + " AND ".join(where) if where else "")
-        return [orjson.loads(r[0]) for r in self.query(sql + " ORDER BY rowid", params)]
+        sql = "SELECT practice_id, record_json FROM practices" + (" WHERE " + " AND ".join(where) if where else "")
+        return [(r[0], orjson.loads(r[1])) for r in self.query(sql + " ORDER BY rowid", params)]
 
     def practice(self, practice_id: str) -> dict[str, Any] | None:
         rows = self.query("SELECT * FROM practices WHERE practice_id = ?", (practice_id,))

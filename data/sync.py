@@ -234,7 +234,7 @@ class Workbench:
             say(f"scoring {len(pending)} practices")
             score_practices(
                 self.store,
-                self.store.records(pending),
+                self.store.records_by_id(pending),
                 config=cfg,
                 trigger="auto",
                 run_id=report.run_id,
@@ -337,7 +337,7 @@ class Workbench:
         try:
             if practice_ids and self.notion_configured:
                 self._refresh_from_notion(ids, report)
-            records = self.store.records(ids)
+            records = self.store.records_by_id(ids)
             current = store_notion_scores(self.store, ids) if self.notion_configured else None
             score_practices(
                 self.store,

@@ -102,18 +102,18 @@ def sort_leads(leads: pd.DataFrame, sort: str = DEFAULT_SORT) -> pd.DataFrame:
     """Stable multi-column sort; missing values last (never-contacted leads first for 'oldest contact')."""
     columns, ascending = SORTS.get(sort, SORTS[DEFAULT_SORT])
     frame = leads.copy()
-    keys = []
+    keys: list[str] = []
+    order: list[bool] = []
     for column, asc in zip(columns, ascending, strict=True):
-        key = f"__{column}"
-        values = frame[column]
         if column == "last_contact" and asc:
             # Oldest contact first, and "never contacted" before everyone.
-            frame[key] = values.fillna(pd.Timestamp.min)
-        else:
-            frame[key] = values
-        keys.append(key)
-    frame = frame.sort_values(keys, ascending=ascending, na_position="last", kind="stable")
-    return frame.drop(columns=keys)
+            frame["__contacted"] = frame[column].notna()
+            keys.append("__contacted")
+            order.append(True)
+        keys.append(column)
+        order.append(asc)
+    frame = frame.sort_values(keys, ascending=order, na_position="last", kind="stable")
+    return frame.drop(columns=[k for k in keys if k.startswith("__")])
 
 
 def owners_of(leads: pd.DataFrame) -> list[str]:

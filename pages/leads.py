@@ -1,5 +1,6 @@
 """Leads: counts per tier and the prioritized, filterable table (the home page, for sales reps)."""
 
+import pandas as pd
 import streamlit as st
 
 from data.files import table_bytes
@@ -88,8 +89,9 @@ def leads_table() -> None:
         st.caption(f"Selected lead: {chosen['practice_id']}")
         st.switch_page("pages/practice.py", query_params={"id": chosen["practice_id"]})
     left, middle, right = st.columns([3, 1, 1], vertical_alignment="bottom")
-    labels = {pid: f"{name} — {score if score == score else '–'} ({tier})" for pid, name, score, tier in
-              view[["practice_id", "name", "lead_score", "tier"]].head(500).itertuples(index=False)}
+    top = view.head(500)
+    summary = top["lead_score"].map(lambda s: "–" if pd.isna(s) else str(s)) + " " + top["tier"]
+    labels = ui.practice_labels(top, summary)
     pick = left.selectbox("Open a practice", list(labels), format_func=labels.get, index=None,
                           key="open_practice", placeholder="Choose a practice to see why it scored what it did")
     if pick:

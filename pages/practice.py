@@ -17,7 +17,7 @@ if everything.empty:
     ui.empty_book(bench)
     st.stop()
 
-names = dict(zip(everything["practice_id"], everything["name"].fillna("(no name)"), strict=True))
+names = ui.practice_labels(everything)
 wanted = st.query_params.get("id")
 ids = list(names)
 chosen = st.sidebar.selectbox(
@@ -35,6 +35,10 @@ if chosen != wanted:
 practice = store.practice(chosen)
 score = store.score(chosen)
 record = orjson.loads(practice["record_json"])
+if not isinstance(record, dict):  # a damaged record: say so, keep the page usable
+    st.warning("The stored record of this practice cannot be read; its inputs are not shown. "
+               "Rescore reports why, and a sync or re-import replaces the record.")
+    record = {}
 st.title(practice["name"] or chosen)
 st.caption(" · ".join(x for x in (practice["address"], f"id {chosen}", f"source {practice['source']}") if x))
 

@@ -73,6 +73,20 @@ def book_scores(bench: Workbench) -> BookScores:
     return _scores(str(bench.store.path), bench.store.revision(), bench.config.fingerprint)
 
 
+def practice_labels(frame: pd.DataFrame, extra: pd.Series | None = None) -> dict[str, str]:
+    """Unique, human labels for pickers: name · address (plus the id when two still look alike)."""
+    base = (frame["name"].fillna("(no name)") + " · " + frame["address"].fillna("no address")).tolist()
+    if extra is not None:
+        base = [f"{b} — {e}" for b, e in zip(base, extra.tolist(), strict=True)]
+    seen: dict[str, int] = {}
+    for label in base:
+        seen[label] = seen.get(label, 0) + 1
+    return {
+        pid: (label if seen[label] == 1 else f"{label} (#{pid})")
+        for pid, label in zip(frame["practice_id"].tolist(), base, strict=True)
+    }
+
+
 def tier_label(tier: str | None) -> str:
     """A tier with its icon, for Markdown labels (metrics, captions); the word always stays."""
     tier = tier or "Not scored"
