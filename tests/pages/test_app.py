@@ -274,11 +274,11 @@ def test_operations_lists_failures_and_retries_them(db: Path) -> None:
 
 def test_a_bad_upload_shows_its_row_by_row_report_and_imports_the_good_rows(db: Path) -> None:
     csv = (
-        "practice_id,name,rating,reviews_count,enrichment_status,vet_count,phone_numbers,owner\n"
-        "imp-1,Good Paws,4.6,120,Completed,6,555-0100;555-0101,Priya Shah\n"
-        "imp-2,Odd Paws,7.3,-5,Completed,five,555-0102,\n"
-        ",No Id Clinic,4.0,10,Not Started,,,\n"
-    ).encode()
+        b"practice_id,name,rating,reviews_count,enrichment_status,vet_count,phone_numbers,owner\n"
+        b"imp-1,Good Paws,4.6,120,Completed,6,555-0100;555-0101,Priya Shah\n"
+        b"imp-2,Odd Paws,7.3,-5,Completed,five,555-0102,\n"
+        b",No Id Clinic,4.0,10,Not Started,,,\n"
+    )
     at = page("pages/import_export.py")
     at.file_uploader(key="upload").upload("practices.csv", csv, "text/csv").run()
     no_exception(at)
