@@ -69,8 +69,8 @@ def leads_table() -> None:
         selection_mode="single-row",
         hide_index=True,
         height=560,
-        column_order=["name", "lead_score", "tier", "flags", "initial_score", "owner", "status",
-                      "last_contact", "url"],
+        column_order=["name", "lead_score", "tier", "flags", "initial_score", "owner", "status", "last_contact"]
+        + (["url"] if view["url"].notna().any() else []),  # the Notion link only when there are pages
         column_config={
             "name": st.column_config.TextColumn("Practice", width="medium"),
             "lead_score": st.column_config.ProgressColumn("Lead Score", min_value=0, max_value=120, format="%d"),
