@@ -130,6 +130,8 @@ def rescore(
         fail("choose exactly one of --practice-id ID, --batch --tier TIER, --failed, --all")
     if batch and not tier:
         fail('--batch needs --tier (e.g. --batch --tier "Pending Enrichment")')
+    if tier and not batch:
+        fail("--tier goes with --batch (e.g. --batch --tier Hot)")
     bench = open_workbench(config_path, mapping_path)
     report = run_notion(
         lambda: bench.rescore(practice_ids=list(practice_ids) or None, tier=tier, failed_only=failed_only)

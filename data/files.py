@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import re
 import tempfile
@@ -109,9 +110,7 @@ def parse_jsonl(
         try:
             records.append(loads(line))
         except orjson.JSONDecodeError as exc:
-            raise InputError(
-                f"{path}:{number}: line {number} is not valid JSON ({_json_reason(exc)})"
-            ) from None
+            records.append(_lenient_json(line, exc, f"{path}:{number}: line {number} is not valid JSON"))
         if progress is not None and number % 10_000 == 0:
             progress(10_000)
     return records
@@ -121,11 +120,20 @@ def _json_reason(exc: orjson.JSONDecodeError) -> str:
     return str(exc).split(": line")[0]
 
 
+def _lenient_json(text: bytes, exc: orjson.JSONDecodeError, where: str) -> Any:
+    """Python's json writes NaN/Infinity by default; such a record is readable (SPEC §7 then flags the
+    value as invalid), so only text that even the standard library cannot read is an error."""
+    try:
+        return json.loads(text)
+    except (ValueError, UnicodeDecodeError):
+        raise InputError(f"{where} ({_json_reason(exc)})") from None
+
+
 def parse_json_list(data: bytes, path: Path) -> list[Any]:
     try:
         value = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        raise InputError(f"{path}:{exc.lineno}: not valid JSON ({_json_reason(exc)})") from None
+        value = _lenient_json(data, exc, f"{path}:{exc.lineno}: not valid JSON")
     if not isinstance(value, list):
         raise InputError(
             f"{path}: expected a JSON array of practice records, got a JSON {type(value).__name__}"

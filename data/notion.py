@@ -23,6 +23,8 @@ import httpx
 from notion_client import APIResponseError, Client
 from notion_client.errors import HTTPResponseError, RequestTimeoutError
 
+from scoring.breakdown import MAX_BREAKDOWN_CHARS
+
 log = logging.getLogger("leadscore.notion")
 
 DEFAULT_BASE_URL = "https://api.notion.com"
@@ -135,7 +137,7 @@ class NotionSettings:
                 if not v
             ]
             return f"Notion not configured (missing {', '.join(missing)})"
-        return f"database {self.database_id} at {self.base_url} (token …{(self.api_key or '')[-4:]})"
+        return f"database {self.database_id} at {self.base_url} (token set)"
 
 
 def _read_secrets(path: Path) -> dict[str, Any]:
@@ -391,21 +393,29 @@ def score_properties(values: Mapping[str, Any], mapping: PropertyMapping) -> dic
         elif kind == "multi_select":
             out[name] = {"multi_select": [{"name": v} for v in value or []]}
         else:
-            out[name] = {"rich_text": [{"type": "text", "text": {"content": value}}] if value else []}
+            out[name] = {"rich_text": [{"type": "text", "text": {"content": part}} for part in text_pieces(value)]}
     return out
+
+
+def text_pieces(text: str | None, limit: int = MAX_BREAKDOWN_CHARS) -> list[str]:
+    """Rich-text objects hold at most 2,000 UTF-16 units each (Notion counts like JavaScript)."""
+    pieces: list[str] = []
+    current, units = [], 0
+    for ch in text or "":
+        size = 2 if ord(ch) > 0xFFFF else 1
+        if units + size > limit:
+            pieces.append("".join(current))
+            current, units = [], 0
+        current.append(ch)
+        units += size
+    if current:
+        pieces.append("".join(current))
+    return pieces
 
 
 # ---- the gateway ----------------------------------------------------------------------------------
 
 T = TypeVar("T")
-RETRY_CODES = {
-    "rate_limited",
-    "internal_server_error",
-    "service_unavailable",
-    "gateway_timeout",
-    "conflict_error",
-    "notionhq_client_response_error",
-}
 
 
 class Throttle:
@@ -443,8 +453,8 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, (RequestTimeoutError, httpx.TransportError)):
         return True
     if isinstance(exc, HTTPResponseError):
-        code = exc.code.value if hasattr(exc.code, "value") else exc.code
-        return code in RETRY_CODES or exc.status == 409 or exc.status == 429 or exc.status >= 500
+        # By status, not code: a non-JSON 400/401/404 (e.g. a wrong NOTION_BASE_URL) is not transient.
+        return exc.status in (409, 429) or exc.status >= 500
     return False
 
 

@@ -92,8 +92,8 @@ def score_practices(
     """Score ``records`` — (practice id, stored record) pairs — and save them (current score, history,
     outbox) in batches. Outputs carry the store's id even when a record is too broken to name itself.
 
-    ``notion_scores`` (practice id → score values the Notion page holds) turns on write-back:
-    a practice is queued only when its new values differ from the page's.
+    ``notion_scores`` (Notion practice id → score values its page holds) turns on write-back: a
+    practice is queued only when it has a page and its new values differ from the page's.
     """
     durations: dict[str, float] = {}
     orch = orchestrator or ScoringOrchestrator(config, scorer=_timed_scorer(durations))
@@ -112,9 +112,12 @@ def score_practices(
         if notion_scores is not None:
             outbox = {}
             for out in outputs:
-                diff = changed_values(score_values(out), notion_scores.get(out["practice_id"]))
+                pid = out["practice_id"]
+                if pid not in notion_scores:  # demo or imported practices have no page to write to
+                    continue
+                diff = changed_values(score_values(out), notion_scores[pid])
                 if diff:
-                    outbox[out["practice_id"]] = diff
+                    outbox[pid] = diff
             report.queued += len(outbox)
         store.save_scores(
             outputs,

@@ -270,6 +270,29 @@ class Store:
                 raise
 
     def migrate(self) -> None:
+        """Switch to WAL and apply pending migrations; waits (with back-off) while another process
+        is creating or migrating the same file, since the WAL switch itself does not honour the
+        busy timeout."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        delay = 0.01
+        while True:
+            try:
+                self._migrate_once()
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise StoreError(f"{self.path}: cannot prepare the store ({exc})") from None
+                if time.monotonic() > deadline:
+                    raise StoreError(
+                        f"{self.path}: another process has held the store locked for over "
+                        f"{BUSY_TIMEOUT_MS // 1000} s; try again when it finishes"
+                    ) from None
+                time.sleep(delay)
+                delay = min(delay * 2, 0.5)
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(f"{self.path}: not a leadscore store, or damaged ({exc})") from None
+
+    def _migrate_once(self) -> None:
         conn = self._connect()
         try:
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
@@ -284,8 +307,6 @@ class Store:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path}: not a leadscore store or damaged ({exc})") from None
         finally:
             conn.close()
 

@@ -127,7 +127,7 @@ class Workbench:
                 missing = [(n, c) for n, c in wanted if n not in have]
                 if missing:
                     # Options replace the old list, so every existing option is sent back unchanged.
-                    keep = [{k: o[k] for k in ("id", "name", "color") if k in o} for o in existing]
+                    keep = [{k: o[k] for k in ("id", "name", "color", "description") if o.get(k)} for o in existing]
                     changes[name] = {kind: {"options": keep + [{"name": n, "color": c} for n, c in missing]}}
                     done.append(f"added options {', '.join(n for n, _ in missing)} to {name!r}")
         if changes:
@@ -396,18 +396,23 @@ class Workbench:
 
     def _refresh_from_notion(self, ids: list[str] | None, report: RunReport) -> None:
         """Seed §9's rescore loads the practice from Notion first, so it scores what the page says now."""
-        rows, gone = [], []
+        rows, trashed, deleted = [], [], []
         for pid in ids or []:
             page = self.gateway.page(pid)
-            if page is None or page.get("in_trash"):
-                gone.append(pid)
-                continue
-            rows.append(read_page(page, self.mapping).store_row())
+            if page is None:
+                deleted.append(pid)
+            elif page.get("in_trash") or page.get("archived"):
+                trashed.append(pid)
+            else:
+                rows.append(read_page(page, self.mapping).store_row())
         if rows:
             self.store.upsert_practices(rows)
-        if gone:
-            self.store.mark_gone(gone, trashed=False)
-            report.notes.append(f"not in Notion any more: {', '.join(gone)}")
+        if trashed:
+            self.store.mark_gone(trashed, trashed=True)
+            report.notes.append(f"in the Notion trash: {', '.join(trashed)}")
+        if deleted:
+            self.store.mark_gone(deleted, trashed=False)
+            report.notes.append(f"not in Notion any more: {', '.join(deleted)}")
 
 
 def _minus(iso: str, delta: timedelta) -> str:
