@@ -33,25 +33,58 @@ def records() -> list[dict]:
 
 def flat_rows() -> list[dict]:
     return [
-        {"practice_id": "f1", "name": "Flat One", "rating": "4.5", "reviews_count": "45", "website": "https://x",
-         "enrichment_status": "Completed", "enrichment_confidence": "high", "vet_count": "6",
-         "phone_numbers": "555-0100; 555-0101", "emr_system": "Cornerstone", "decision_maker_name": "Dr. A",
-         "crm_owner": "keep me"},
-        {"practice_id": "f2", "name": "=HYPERLINK(\"http://evil\",\"x\")", "rating": "7.3",
-         "enrichment_status": "Not Started", "crm_owner": "+cmd|' /C calc'!A0"},
+        {
+            "practice_id": "f1",
+            "name": "Flat One",
+            "rating": "4.5",
+            "reviews_count": "45",
+            "website": "https://x",
+            "enrichment_status": "Completed",
+            "enrichment_confidence": "high",
+            "vet_count": "6",
+            "phone_numbers": "555-0100; 555-0101",
+            "emr_system": "Cornerstone",
+            "decision_maker_name": "Dr. A",
+            "crm_owner": "keep me",
+        },
+        {
+            "practice_id": "f2",
+            "name": '=HYPERLINK("http://evil","x")',
+            "rating": "7.3",
+            "enrichment_status": "Not Started",
+            "crm_owner": "+cmd|' /C calc'!A0",
+        },
         {"practice_id": "", "name": "No id", "crm_owner": "-2+3"},
     ]
 
 
 def expected_lines(raws: list) -> list[tuple]:
     outs = [score_record(r).model_dump(mode="json") for r in raws]
-    return [(o["practice_id"], o["lead_score"], o["priority_tier"], o["confidence_flags"], o["scoring_status"],
-             o["error_type"]) for o in outs]
+    return [
+        (
+            o["practice_id"],
+            o["lead_score"],
+            o["priority_tier"],
+            o["confidence_flags"],
+            o["scoring_status"],
+            o["error_type"],
+        )
+        for o in outs
+    ]
 
 
 def key(outs: list[dict]) -> list[tuple]:
-    return [(o["practice_id"], o["lead_score"], o["priority_tier"], o["confidence_flags"], o["scoring_status"],
-             o["error_type"]) for o in outs]
+    return [
+        (
+            o["practice_id"],
+            o["lead_score"],
+            o["priority_tier"],
+            o["confidence_flags"],
+            o["scoring_status"],
+            o["error_type"],
+        )
+        for o in outs
+    ]
 
 
 # ---- formats ------------------------------------------------------------------------------------
@@ -82,7 +115,9 @@ def test_csv_to_table_keeps_input_columns_and_neutralises_formulas(tmp_path: Pat
     pd.DataFrame(flat_rows()).to_csv(source, index=False)
     result = run("score", str(source), "-o", str(out))
     assert result.exit_code == 0, result.output
-    frame = pd.read_csv(out, dtype=str, keep_default_na=False) if out_suffix == ".csv" else pd.read_excel(out, dtype=str)
+    frame = (
+        pd.read_csv(out, dtype=str, keep_default_na=False) if out_suffix == ".csv" else pd.read_excel(out, dtype=str)
+    )
     assert list(frame.columns[:3]) == ["practice_id", "name", "rating"]
     assert "crm_owner" in frame.columns  # unknown columns survive
     assert {"lead_score", "priority_tier", "confidence_flags", "scoring_status", "score_breakdown"} <= set(frame)

@@ -1,0 +1,176 @@
+"""The Leads view (filters, sorting, export), data quality, figure builders and the import preview."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import orjson
+import pandas as pd
+import pytest
+
+from data.figures import components_figure, history_figure, movement_figure, score_steps_figure, tier_counts_figure
+from data.files import InputError, neutralise_formula, table_bytes
+from data.importer import import_upload, preview_upload
+from data.store import Store
+from data.views import LeadFilters, data_quality, export_frame, filter_leads, prepare_leads, sort_leads
+from scoring.engine import score_record
+from scoring.features import FeatureTable
+from tests.scoring.records import full_record
+
+
+def raw_leads() -> pd.DataFrame:
+    rows = [
+        ("a", "Alpha Vets", "1 Oak St, Austin", 95, "Hot", "Scored", ["Missing Decision Maker"], "Dana", "2026-09-01"),
+        ("b", "Beta Clinic", "2 Elm St, Denver", 95, "Hot", "Scored", [], None, None),
+        ("c", "Gamma Pets", "3 Main St, Austin", 60, "Warm", "Scored", ["Partial Enrichment"], "Marcus", "2026-10-01"),
+        ("d", "Delta Animal", "4 Lake Rd, Tampa", None, None, "Failed", [], "Dana", "2026-08-01"),
+        ("e", "Echo Vet", "5 Park Blvd, Boise", 20, "Pending Enrichment", "Scored", [], "", None),
+    ]
+    return pd.DataFrame(
+        [
+            {
+                "practice_id": p,
+                "name": n,
+                "address": a,
+                "url": None,
+                "source": "demo",
+                "enrichment_status": None,
+                "initial_score": 50,
+                "status": "New",
+                "assigned_to": owner,
+                "last_contact": contact,
+                "tags": "[]",
+                "problems": "[]",
+                "lead_score": score,
+                "priority_tier": tier,
+                "confidence_flags": orjson.dumps(flags).decode(),
+                "scoring_status": status,
+                "error_type": None,
+                "error_message": None,
+            }
+            for p, n, a, score, tier, status, flags, owner, contact in rows
+        ]
+    )
+
+
+def test_prepare_leads_derives_tier_owner_and_lists() -> None:
+    leads = prepare_leads(raw_leads())
+    assert leads["tier"].tolist() == ["Hot", "Hot", "Warm", "Failed", "Pending Enrichment"]
+    assert leads["owner"].tolist() == ["Dana", "Unassigned", "Marcus", "Dana", "Unassigned"]
+    assert leads.loc[0, "flags"] == ["Missing Decision Maker"]
+
+
+def test_default_sort_is_score_then_oldest_contact_never_contacted_first() -> None:
+    ordered = sort_leads(prepare_leads(raw_leads()))
+    assert ordered["practice_id"].tolist() == ["b", "a", "c", "e", "d"]  # b never contacted, a contacted
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        (LeadFilters(tiers=["Hot"]), ["b", "a"]),
+        (LeadFilters(owners=["Dana"]), ["a", "d"]),
+        (LeadFilters(min_score=60), ["b", "a", "c"]),
+        (LeadFilters(flags=["Partial Enrichment"]), ["c"]),
+        (LeadFilters(text="austin"), ["a", "c"]),
+        (LeadFilters(text="GAMMA"), ["c"]),
+        (LeadFilters(tiers=["Failed"]), ["d"]),
+        (LeadFilters(sort="Practice name"), ["a", "b", "d", "e", "c"]),
+    ],
+)
+def test_filters(filters: LeadFilters, expected: list[str]) -> None:
+    assert filter_leads(prepare_leads(raw_leads()), filters)["practice_id"].tolist() == expected
+
+
+def test_filters_describe_themselves() -> None:
+    assert LeadFilters().describe() == "all practices"
+    assert LeadFilters(tiers=["Hot"], min_score=80).describe() == "tier Hot, score ≥ 80"
+
+
+def test_export_is_formula_safe_in_csv_and_xlsx() -> None:
+    leads = prepare_leads(raw_leads())
+    leads.loc[0, "name"] = '=HYPERLINK("http://x","y")'
+    view = export_frame(filter_leads(leads, LeadFilters()))
+    csv = table_bytes(view, "csv").decode()
+    assert "'=HYPERLINK" in csv
+    sheet = openpyxl.load_workbook(io.BytesIO(table_bytes(view, "xlsx"))).active
+    assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
+    assert neutralise_formula("-5") == "-5" and neutralise_formula("@SUM(A1)") == "'@SUM(A1)"
+    assert neutralise_formula(-5) == -5
+
+
+def test_data_quality_counts_missing_inputs() -> None:
+    table = FeatureTable.from_records(
+        [
+            full_record("a"),
+            full_record("b", enrichment_data__decision_maker=None, enrichment_data__vet_count="x"),
+            full_record("c", enrichment_data=None),
+            [1],
+        ]
+    )
+    quality, invalid = data_quality(table)
+    lacking = dict(zip(quality["input"], quality["lacking"], strict=True))
+    assert lacking["Decision maker"] == 1 and lacking["Vet count"] == 1
+    assert lacking["No enrichment yet (Pending Enrichment)"] == 1 and lacking["Unreadable record"] == 1
+    assert invalid.to_dict("records") == [{"field": "enrichment_data.vet_count", "practices": 1}]
+
+
+def breakdown(**changes) -> dict:  # type: ignore[no-untyped-def]
+    return orjson.loads(score_record(full_record(**changes)).score_breakdown)
+
+
+def test_components_figure_labels_every_bar() -> None:
+    fig = components_figure(breakdown())
+    score = next(t for t in fig.data if t.name == "Score")
+    assert list(score.text) == ["30 / 30", "30 / 30", "30 / 30", "12 / 20", "10 / 10"]
+    assert [t.name for t in fig.data] == ["Maximum", "Score"]
+
+
+def test_score_steps_show_the_penalty_as_its_own_step() -> None:
+    doc = breakdown(enrichment_confidence="low")
+    fig = score_steps_figure(doc)
+    steps = fig.data[0]
+    assert list(steps.x)[-2:] == ["Confidence penalty (20%)", "Lead score"]
+    assert list(steps.y)[-3:] == [112, 89 - 112, 89] and list(steps.measure)[-3:] == ["total", "relative", "total"]
+    assert len(score_steps_figure(breakdown()).data[0].x) == 6  # no penalty, no penalty step
+
+
+def test_history_tier_and_movement_figures() -> None:
+    history = pd.DataFrame(
+        {
+            "scored_at": ["2026-11-01T10:00:00Z", "2026-11-02T10:00:00Z"],
+            "lead_score": [70, 85],
+            "priority_tier": ["Warm", "Hot"],
+            "scoring_status": ["Scored", "Scored"],
+            "config_version": ["default", "v2"],
+        }
+    )
+    assert [t.name for t in history_figure(history).data] == ["config default", "config v2"]
+    assert history_figure(history.iloc[0:0]).layout.title.text == "No scorings yet"
+    counts = pd.DataFrame({"before": [1, 2], "after": [2, 1]}, index=["Hot", "Warm"])
+    assert [list(t.text) for t in tier_counts_figure(counts).data] == [["1", "2"], ["2", "1"]]
+    matrix = pd.DataFrame([[1, 0], [1, 1]], index=["Hot", "Warm"], columns=["Hot", "Warm"])
+    assert movement_figure(matrix).data[0].texttemplate == "%{text}"
+
+
+def test_import_preview_reports_each_row_and_imports(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    csv = (
+        b"practice_id,name,rating,vet_count,enrichment_status,status,tags\n"
+        b"i1,One,4.5,6,Completed,Qualified,Referral; Priority\n"
+        b"i2,Two,9,x,Completed,,\n"
+        b" ,Three,4,,,,\n"
+        b"i1,One again,4.6,7,Completed,,\n"
+    )
+    preview = preview_upload("book.csv", csv)
+    assert preview.report["outcome"].tolist() == ["not imported", "scored with warnings", "not imported", "ok"]
+    assert "appears again" in preview.report["problems"].iloc[0]
+    assert "practice_id is missing" in preview.report["problems"].iloc[2]
+    store = Store.open(tmp_path / "s.db")
+    report = import_upload(store, preview)
+    assert report.total == 2
+    assert store.practice("i1")["name"] == "One again"
+    with pytest.raises(InputError, match="unsupported file type"):
+        preview_upload("book.txt", b"x")
+    with pytest.raises(InputError, match="no rows"):
+        preview_upload("book.csv", b"practice_id,name\n")
