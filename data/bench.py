@@ -180,11 +180,23 @@ def _same_scores(a: Path, b: Path) -> bool:
     return key(a) == key(b)
 
 
+def _app(name: str) -> Callable[[int, Echo], list[Result]]:
+    def run(n: int, echo: Echo) -> list[Result]:
+        from . import bench_app
+
+        return getattr(bench_app, name)(n, echo)
+
+    return run
+
+
 BENCHMARKS: dict[str, tuple[Callable[[int, Echo], list[Result]], int, int]] = {
     # name: (function, full size, quick size)
     "book": (bench_book, 1_000_000, 100_000),
     "retier": (bench_retier, 100_000, 100_000),
     "cli": (bench_cli, 100_000, 10_000),
+    "store": (_app("bench_store"), 10_000, 2_000),
+    "writeback": (_app("bench_writeback"), 60, 15),
+    "dashboard": (_app("bench_dashboard"), 10_000, 2_000),
 }
 
 

@@ -98,13 +98,16 @@ def demo(reset: bool, size: int, force: bool) -> None:
 
 @main.command()
 @click.option("--full", is_flag=True, help="Read every page (also finds trashed and deleted pages).")
+@click.option("--no-push", is_flag=True, help="Score but keep the writes in the outbox (deliver later with push).")
 @config_option
 @mapping_option
-def sync(full: bool, config_path: Path | None, mapping_path: Path | None) -> None:
+def sync(full: bool, no_push: bool, config_path: Path | None, mapping_path: Path | None) -> None:
     """Pull pages from Notion, score what changed, write scores back."""
     bench = open_workbench(config_path, mapping_path, fill=False)
     _needs_notion(bench)
-    report = run_notion(lambda: bench.sync(full=full, progress=lambda m: click.echo(f"… {m}", err=True)))
+    report = run_notion(
+        lambda: bench.sync(full=full, push=not no_push, progress=lambda m: click.echo(f"… {m}", err=True))
+    )
     _print_report(report)
 
 

@@ -136,7 +136,10 @@ class Workbench:
 
     # ---- sync -------------------------------------------------------------------------------------
 
-    def sync(self, *, full: bool = False, progress: Callable[[str], None] | None = None) -> SyncReport:
+    def sync(
+        self, *, full: bool = False, push: bool = True, progress: Callable[[str], None] | None = None
+    ) -> SyncReport:
+        """Pull, score what changed, and (unless ``push`` is False) deliver the outbox."""
         started = time.perf_counter()
         say = progress or (lambda _msg: None)
         cfg = self.config
@@ -145,8 +148,9 @@ class Workbench:
         try:
             self._pull(report, full=full, say=say)
             self._score_changed(report, cfg, say)
-            say("writing scores to Notion")
-            self.push(report)
+            if push:
+                say("writing scores to Notion")
+                self.push(report)
         except Exception as exc:
             report.seconds = time.perf_counter() - started
             report.notes.append(f"stopped: {describe_error(exc)}")

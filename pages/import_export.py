@@ -49,8 +49,8 @@ view = export_frame(filter_leads(leads, filters)) if not leads.empty else leads
 st.caption(f"The Leads view with its current filters ({filters.describe()}): {len(view):,} practices. "
            "Cells that a spreadsheet would run as formulas are written as text.")
 c1, c2 = st.columns(2)
-c1.download_button("Download CSV", table_bytes(view, "csv"), "leads.csv", "text/csv", key="export_csv",
+c1.download_button("Download CSV", lambda: table_bytes(view, "csv"), "leads.csv", "text/csv", key="export_csv",
                    disabled=view.empty)
-c2.download_button("Download XLSX", table_bytes(view, "xlsx"), "leads.xlsx",
+c2.download_button("Download XLSX", lambda: table_bytes(view, "xlsx"), "leads.xlsx",
                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="export_xlsx",
                    disabled=view.empty)

@@ -62,15 +62,17 @@ def leads_table() -> None:
     if view.empty:
         st.info("No practice matches these filters. Clear a filter in the sidebar to see more.")
         return
+    shown = ["name", "lead_score", "tier", "flags", "initial_score", "owner", "status", "last_contact"]
+    if view["url"].notna().any():  # the Notion link only when there are pages
+        shown.append("url")
     event = st.dataframe(
-        view,
+        view[[*shown, "practice_id"]],  # only what is shown travels to the browser
         key="leads_table",
         on_select="rerun",
         selection_mode="single-row",
         hide_index=True,
         height=560,
-        column_order=["name", "lead_score", "tier", "flags", "initial_score", "owner", "status", "last_contact"]
-        + (["url"] if view["url"].notna().any() else []),  # the Notion link only when there are pages
+        column_order=shown,
         column_config={
             "name": st.column_config.TextColumn("Practice", width="medium"),
             "lead_score": st.column_config.ProgressColumn("Lead Score", min_value=0, max_value=120, format="%d"),
@@ -96,10 +98,10 @@ def leads_table() -> None:
                           key="open_practice", placeholder="Choose a practice to see why it scored what it did")
     if pick:
         st.switch_page("pages/practice.py", query_params={"id": pick})
-    download = export_frame(view)
-    middle.download_button("Download CSV", table_bytes(download, "csv"), "leads.csv", "text/csv",
+    # Files are built only when someone clicks (deferred download), not on every rerun.
+    middle.download_button("Download CSV", lambda: table_bytes(export_frame(view), "csv"), "leads.csv", "text/csv",
                            key="dl_csv", width="stretch")
-    right.download_button("Download XLSX", table_bytes(download, "xlsx"), "leads.xlsx",
+    right.download_button("Download XLSX", lambda: table_bytes(export_frame(view), "xlsx"), "leads.xlsx",
                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                           key="dl_xlsx", width="stretch")
 

@@ -42,13 +42,14 @@ def workbench() -> Workbench:
     return _workbench(str(default_db_path()))
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
+@st.cache_resource(max_entries=4, show_spinner=False)
 def _leads(db_path: str, revision: int) -> pd.DataFrame:
     return prepare_leads(_workbench(db_path).store.leads_frame())
 
 
 def leads(bench: Workbench) -> pd.DataFrame:
-    """The Leads view of the whole book (a copy: callers may filter and add columns)."""
+    """The Leads view of the whole book, shared by every session: read it, filter it into new frames,
+    never change it in place (a cache_data copy of 10,000 rows would cost more than the page)."""
     return _leads(str(bench.store.path), bench.store.revision())
 
 
