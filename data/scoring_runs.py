@@ -9,9 +9,10 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from scoring.config import ScoringConfig, load_config
 from scoring.engine import score_record
@@ -21,6 +22,7 @@ from scoring.orchestrator import ScoringOrchestrator
 from .notion import changed_values, score_values
 from .store import Store, percentiles
 
+T = TypeVar("T")
 SAVE_BATCH = 500  # practices per transaction: a killed run keeps what it finished
 
 
@@ -102,7 +104,7 @@ def score_practices(
     for start in range(0, len(records), SAVE_BATCH):
         pairs = records[start : start + SAVE_BATCH]
         batch = [{**r, "triggered_by": _trigger_field(trigger)} if isinstance(r, dict) else r for _, r in pairs]
-        outputs = [o.model_dump(mode="json") for o in asyncio.run(orch.score_many(batch))]
+        outputs = [o.model_dump(mode="json") for o in run_coroutine(orch.score_many(batch))]
         for (pid, _), out in zip(pairs, outputs, strict=True):
             out["practice_id"] = pid
         batch_durations = [
@@ -140,6 +142,17 @@ def score_practices(
     report.notes.append(_percentile_note(all_durations))
     report.durations_ms.extend(all_durations)
     return all_outputs
+
+
+def run_coroutine(coro: Coroutine[Any, Any, T]) -> T:
+    """Run async work from synchronous code, even when this thread already runs an event loop
+    (a notebook, an async host): then it runs on a helper thread with its own loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def _trigger_field(trigger: str) -> str:

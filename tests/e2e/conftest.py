@@ -73,7 +73,7 @@ def app_url(store_path: Path) -> Iterator[str]:
             process.kill()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # Playwright's loop must be gone before other tests use asyncio
 def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
