@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import httpx
 from notion_client import APIResponseError
+from notion_client.errors import HTTPResponseError, RequestTimeoutError
 
 from scoring.config import ScoringConfig
 
@@ -27,6 +29,7 @@ from .notion import (
     PropertyMapping,
     changed_values,
     describe_error,
+    is_transient,
     read_page,
     schema_report,
     score_properties,
@@ -36,6 +39,7 @@ from .store import Store, utc_now_iso
 
 OVERLAP = timedelta(minutes=3)  # last_edited_time is rounded to the minute; re-read a little
 PULL_BATCH = 100
+GIVE_UP_AFTER = 3  # consecutive failed writes (each already retried) before a push stops trying
 
 
 @dataclass
@@ -291,28 +295,36 @@ class Workbench:
         started = time.perf_counter()
         if own:
             report.run_id = self.store.start_run("push", "manual")
-        for item in self.store.outbox():
+        pending = self.store.outbox()
+        streak = 0  # consecutive writes that failed even after their retries
+        for position, item in enumerate(pending):
+            if streak >= GIVE_UP_AFTER:
+                left = len(pending) - position
+                report.notes.append(
+                    f"Notion kept failing ({streak} writes in a row); {left} more writes stay queued for the next "
+                    "sync or `leadscore push`"
+                )
+                report.write_failures += left
+                break
             pid = item["practice_id"]
             try:
                 self.gateway.update_page(pid, score_properties(item["properties"], self.mapping))
-            except APIResponseError as exc:
-                if exc.status == 404:
-                    self.store.mark_gone([pid], trashed=False)
-                    report.failures.append(f"{pid}: the page no longer exists; dropped its pending write")
+            except Exception as exc:
+                gone = _page_gone(exc)
+                if gone is not None:  # nothing to write to any more: report and drop the write
+                    self.store.mark_gone([pid], trashed=gone == "trashed")
+                    why = "no longer exists" if gone == "deleted" else "is in the trash"
+                    report.failures.append(f"{pid}: the page {why}; dropped its pending write")
                     continue
-                if exc.status == 400 and "archived" in str(exc).lower():
-                    self.store.mark_gone([pid], trashed=True)
-                    report.failures.append(f"{pid}: the page is in the trash; dropped its pending write")
-                    continue
+                if not isinstance(exc, APIResponseError | HTTPResponseError | RequestTimeoutError | httpx.HTTPError):
+                    raise  # a bug, not Notion: let it surface
+                # Kept in the outbox with Notion's message; the rest of the batch goes on.
+                streak = streak + 1 if is_transient(exc) else 0
                 report.write_failures += 1
                 report.failures.append(f"{pid}: {describe_error(exc)}")
                 self.store.write_failed(pid, item["history_id"], describe_error(exc))
                 continue
-            except Exception as exc:  # transient errors that outlived the retries: keep for later
-                report.write_failures += 1
-                report.failures.append(f"{pid}: {describe_error(exc)}")
-                self.store.write_failed(pid, item["history_id"], describe_error(exc))
-                continue
+            streak = 0
             self.store.write_done(pid, item["history_id"], item["properties"])
             report.written += 1
         if own:
@@ -417,6 +429,16 @@ class Workbench:
         if deleted:
             self.store.mark_gone(deleted, trashed=False)
             report.notes.append(f"not in Notion any more: {', '.join(deleted)}")
+
+
+def _page_gone(exc: BaseException) -> str | None:
+    """'deleted' or 'trashed' when a write failed because the page is not there to write to."""
+    if isinstance(exc, APIResponseError):
+        if exc.status == 404:
+            return "deleted"
+        if exc.status == 400 and "archived" in str(exc).lower():
+            return "trashed"
+    return None
 
 
 def _minus(iso: str, delta: timedelta) -> str:

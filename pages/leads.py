@@ -10,6 +10,21 @@ from scoring.rules import FLAGS
 
 bench = ui.workbench()
 st.title("Leads")
+
+if bench.notion_configured:
+    with st.sidebar:
+        if st.button("Sync now", key="sync_now", type="primary", help="Pull from Notion, score changes, write back"):
+            with st.status("Syncing with Notion…", expanded=True) as status:
+                try:
+                    report = bench.sync(progress=st.write)
+                except Exception as exc:  # shown as a sentence, never a traceback
+                    status.update(label="Sync failed", state="error")
+                    ui.show_error("Sync failed — check the Notion settings on Operations, then try again", exc)
+                else:
+                    status.update(label="Sync finished", state="complete")
+                    st.write(report.summary())
+        st.divider()
+
 everything = ui.leads(bench)
 if everything.empty:
     ui.empty_book(bench)
@@ -24,18 +39,6 @@ with st.sidebar:
     st.text_input("Search name or address", key="q", bind="query-params", placeholder="e.g. Riverside, Austin")
     st.selectbox("Sort by", list(SORTS), key="sort", bind="query-params")
     st.caption("Filters are part of the page address: copy the URL to share this exact view.")
-    if bench.notion_configured:
-        st.divider()
-        if st.button("Sync now", key="sync_now", type="primary", help="Pull from Notion, score changes, write back"):
-            with st.status("Syncing with Notion…", expanded=True) as status:
-                try:
-                    report = bench.sync(progress=st.write)
-                except Exception as exc:  # shown as a sentence, never a traceback
-                    status.update(label="Sync failed", state="error")
-                    ui.show_error("Sync failed — check the Notion settings on Operations, then try again", exc)
-                else:
-                    status.update(label="Sync finished", state="complete")
-                    st.write(report.summary())
 
 
 def current_filters() -> LeadFilters:

@@ -96,10 +96,16 @@ def tier_label(tier: str | None) -> str:
 
 def empty_book(bench: Workbench) -> None:
     """The no-data state: what happened and the next step."""
-    st.info(
-        "There are no practices in the store yet. Load the sample book to explore, import a CSV or XLSX on "
-        "**Import / export**, or connect Notion (README → Notion setup) and press **Sync now**."
-    )
+    if bench.notion_configured:
+        st.info(
+            "There are no practices in the store yet. Press **Sync now** (in the sidebar) to pull them from "
+            "Notion, or load the sample book to explore first."
+        )
+    else:
+        st.info(
+            "There are no practices in the store yet. Load the sample book to explore, import a CSV or XLSX on "
+            "**Import / export**, or connect Notion (README → Notion setup) and press **Sync now**."
+        )
     if st.button("Load the sample book", key="load_sample", type="primary"):
         from data.demo import load_sample_book
 
