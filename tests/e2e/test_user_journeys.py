@@ -7,6 +7,7 @@ import re
 import pytest
 
 from data.store import Store
+from data.views import LeadFilters, filter_leads, prepare_leads
 
 from .conftest import settle, shoot
 
@@ -109,3 +110,19 @@ def test_operations_page(page) -> None:  # type: ignore[no-untyped-def]
     page.get_by_text("Scoring runs").wait_for()
     page.get_by_text("Data quality").wait_for()
     shoot(page, "operations")
+
+
+def test_clicking_a_row_opens_that_practice(page, store_path) -> None:  # type: ignore[no-untyped-def]
+    open_app(page, "/?tier=Hot")
+    top = filter_leads(prepare_leads(Store.open(store_path).leads_frame()), LeadFilters(tiers=["Hot"])).iloc[0]
+    grid = page.locator("[data-testid='stDataFrame']").first
+    grid.wait_for()
+    box = grid.bounding_box()
+    assert box is not None
+    # The grid is a canvas: click the selection box of the first data row (below the 35 px header).
+    page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)
+    page.wait_for_url(re.compile(r"/practice\?id="), timeout=30_000)
+    settle(page)
+    page.get_by_text("Why this score").wait_for()
+    assert f"id={top['practice_id']}" in page.url
+    assert page.get_by_role("heading", level=1).inner_text().strip() == top["name"]
