@@ -24,6 +24,7 @@ from notion_client import APIResponseError, Client
 from notion_client.errors import HTTPResponseError, RequestTimeoutError
 
 from scoring.breakdown import MAX_BREAKDOWN_CHARS
+from scoring.fields import nest
 
 log = logging.getLogger("leadscore.notion")
 
@@ -276,50 +277,9 @@ def read_page(page: Mapping[str, Any], mapping: PropertyMapping) -> PracticePage
     for f in LIST_FIELDS:
         values[f] = _as_list(values[f])
     status = values.get("enrichment_status")
-    record: dict[str, Any] = {
-        "practice_id": page["id"],
-        "google_maps_data": {
-            k: values[k]
-            for k in (
-                "name",
-                "address",
-                "phone",
-                "website",
-                "rating",
-                "reviews_count",
-                "place_id",
-                "has_multiple_locations",
-            )
-            if values.get(k) is not None
-        },
-    }
-    for key in ("enrichment_status", "enrichment_confidence"):
-        if values.get(key) is not None:
-            record[key] = values[key]
     # SPEC §11: a page has enrichment data exactly when its status is Completed or Partial.
-    if isinstance(status, str) and status.strip().casefold() in ENRICHED_STATUSES:
-        enrichment = {
-            k: values[k]
-            for k in (
-                "vet_count",
-                "vet_count_confidence",
-                "phone_numbers",
-                "email_addresses",
-                "emr_system",
-                "has_online_booking",
-                "has_telemedicine",
-                "technologies",
-            )
-            if values.get(k) is not None
-        }
-        dm = {
-            k: values[f"decision_maker_{k}"]
-            for k in ("name", "title", "linkedin")
-            if values.get(f"decision_maker_{k}") is not None
-        }
-        if dm:
-            enrichment["decision_maker"] = dm
-        record["enrichment_data"] = enrichment
+    enriched = isinstance(status, str) and status.strip().casefold() in ENRICHED_STATUSES
+    record = nest({**values, "practice_id": page["id"]}, with_enrichment=enriched)
     sales = {f: plain_value(props.get(name)) for f, name in mapping.sales.items()}
     scores = {f: plain_value(props.get(name)) for f, name in mapping.scores.items()}
     return PracticePage(

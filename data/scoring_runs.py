@@ -7,9 +7,10 @@ a rescore button and the CLI behave the same way when something breaks.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import Counter
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -19,7 +20,7 @@ from scoring.engine import score_record
 from scoring.models import ScoringOutput
 from scoring.orchestrator import ScoringOrchestrator
 
-from .notion import changed_values, score_values
+from .notion import changed_values, describe_error, score_values
 from .store import Store, percentiles
 
 T = TypeVar("T")
@@ -107,9 +108,7 @@ def score_practices(
         outputs = [o.model_dump(mode="json") for o in run_coroutine(orch.score_many(batch))]
         for (pid, _), out in zip(pairs, outputs, strict=True):
             out["practice_id"] = pid
-        batch_durations = [
-            durations.get(o["practice_id"] or "", float(o["scoring_duration_ms"])) for o in outputs
-        ]
+        batch_durations = [durations.get(o["practice_id"] or "", float(o["scoring_duration_ms"])) for o in outputs]
         outbox = None
         if notion_scores is not None:
             outbox = {}
@@ -178,40 +177,44 @@ def run_scoring(
     progress: Callable[[int, int], None] | None = None,
 ) -> RunReport:
     """Score stored practices (all active ones when ``practice_ids`` is None) as one recorded run."""
-    started = time.perf_counter()
     cfg = config or active_config(store)
-    report = RunReport(kind)
-    run_id = store.start_run(kind, trigger, cfg.config_version)
-    report.run_id = run_id
-    try:
-        records = store.records_by_id(practice_ids)
+    with recorded_run(store, RunReport(kind), trigger, cfg.config_version) as report:
         current = store_notion_scores(store, practice_ids) if notion_scores else None
         score_practices(
             store,
-            records,
+            store.records_by_id(practice_ids),
             config=cfg,
             trigger=trigger,
-            run_id=run_id,
+            run_id=report.run_id,
             report=report,
             notion_scores=current,
             progress=progress,
         )
-    except BaseException as exc:
-        store.finish_run(
-            run_id,
-            status="failed",
-            total=report.total,
-            scored=report.scored,
-            failed=report.failed,
-            error=f"{type(exc).__name__}: {exc}",
-        )
-        raise
-    report.seconds = time.perf_counter() - started
-    finish(store, report)
     return report
 
 
-def finish(store: Store, report: RunReport, status: str = "completed") -> None:
+R = TypeVar("R", bound=RunReport)
+
+
+@contextlib.contextmanager
+def recorded_run(store: Store, report: R, trigger: str, config_version: str | None = None) -> Iterator[R]:
+    """A run in the runs table: started now, then completed — or failed, with its reason — when the
+    block ends."""
+    started = time.perf_counter()
+    report.run_id = store.start_run(report.kind, trigger, config_version)
+    try:
+        yield report
+    except BaseException as exc:
+        report.seconds = time.perf_counter() - started
+        reason = describe_error(exc)
+        report.notes.append(f"stopped: {reason}")
+        finish(store, report, status="failed", error=reason)
+        raise
+    report.seconds = time.perf_counter() - started
+    finish(store, report)
+
+
+def finish(store: Store, report: RunReport, status: str = "completed", error: str | None = None) -> None:
     assert report.run_id is not None
     store.finish_run(
         report.run_id,
@@ -221,6 +224,7 @@ def finish(store: Store, report: RunReport, status: str = "completed") -> None:
         failed=report.failed,
         written=report.written,
         write_failures=report.write_failures,
+        error=error,
         **percentiles(report.durations_ms),
         tiers=dict(report.tiers),
         errors=dict(report.errors),
@@ -229,9 +233,7 @@ def finish(store: Store, report: RunReport, status: str = "completed") -> None:
     )
 
 
-def store_notion_scores(
-    store: Store, practice_ids: Sequence[str] | None = None
-) -> dict[str, dict[str, Any] | None]:
+def store_notion_scores(store: Store, practice_ids: Sequence[str] | None = None) -> dict[str, dict[str, Any] | None]:
     """What each Notion page held in its score properties when last seen (or written)."""
     import orjson
 

@@ -9,7 +9,6 @@ is never rescored, and unchanged score values are never sent.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -34,7 +33,7 @@ from .notion import (
     schema_report,
     score_properties,
 )
-from .scoring_runs import RunReport, active_config, finish, score_practices, store_notion_scores
+from .scoring_runs import RunReport, active_config, recorded_run, score_practices, store_notion_scores
 from .store import Store, utc_now_iso
 
 OVERLAP = timedelta(minutes=3)  # last_edited_time is rounded to the minute; re-read a little
@@ -144,24 +143,14 @@ class Workbench:
         self, *, full: bool = False, push: bool = True, progress: Callable[[str], None] | None = None
     ) -> SyncReport:
         """Pull, score what changed, and (unless ``push`` is False) deliver the outbox."""
-        started = time.perf_counter()
         say = progress or (lambda _msg: None)
         cfg = self.config
-        report = SyncReport("sync")
-        report.run_id = self.store.start_run("sync", "sync", cfg.config_version)
-        try:
+        with recorded_run(self.store, SyncReport("sync"), "sync", cfg.config_version) as report:
             self._pull(report, full=full, say=say)
             self._score_changed(report, cfg, say)
             if push:
                 say("writing scores to Notion")
-                self.push(report)
-        except Exception as exc:
-            report.seconds = time.perf_counter() - started
-            report.notes.append(f"stopped: {describe_error(exc)}")
-            finish(self.store, report, status="failed")
-            raise
-        report.seconds = time.perf_counter() - started
-        finish(self.store, report)
+                self._deliver(report)
         return report
 
     def _pull(self, report: SyncReport, *, full: bool, say: Callable[[str], None]) -> None:
@@ -169,9 +158,7 @@ class Workbench:
         missing = schema_report(schema, self.mapping)["missing"]
         report.missing_properties = missing
         if missing:
-            report.notes.append(
-                "the data source lacks mapped properties (treated as missing): " + ", ".join(missing)
-            )
+            report.notes.append("the data source lacks mapped properties (treated as missing): " + ", ".join(missing))
         mark = self.store.get_state("notion_high_water")
         since = None if full or not mark else _minus(mark, OVERLAP)
         say("pulling pages from Notion" + (f" edited since {since}" if since else " (full)"))
@@ -224,16 +211,11 @@ class Workbench:
         if not cfg.auto_trigger_scoring:
             report.waiting = len(pending)
             if pending:
-                report.notes.append(
-                    f"auto-trigger is off: {len(pending)} practices wait for `leadscore rescore`"
-                )
+                report.notes.append(f"auto-trigger is off: {len(pending)} practices wait for `leadscore rescore`")
             pending = []
         elif not cfg.auto_trigger_on_partial and pending:
             partial = {
-                r[0]
-                for r in self.store.query(
-                    "SELECT practice_id FROM practices WHERE enrichment_status = 'Partial'"
-                )
+                r[0] for r in self.store.query("SELECT practice_id FROM practices WHERE enrichment_status = 'Partial'")
             }
             waiting = [p for p in pending if p in partial]
             report.waiting = len(waiting)
@@ -288,13 +270,14 @@ class Workbench:
 
     # ---- write-back -------------------------------------------------------------------------------
 
-    def push(self, report: RunReport | None = None) -> RunReport:
-        """Deliver the outbox. Failures stay queued with their error; the rest continue."""
-        own = report is None
-        report = report or RunReport("push")
-        started = time.perf_counter()
-        if own:
-            report.run_id = self.store.start_run("push", "manual")
+    def push(self) -> RunReport:
+        """Deliver the outbox as its own recorded run."""
+        with recorded_run(self.store, RunReport("push"), "manual") as report:
+            self._deliver(report)
+        return report
+
+    def _deliver(self, report: RunReport) -> None:
+        """Send every pending write. Failures stay queued with their error; the rest continue."""
         pending = self.store.outbox()
         streak = 0  # consecutive writes that failed even after their retries
         for position, item in enumerate(pending):
@@ -327,10 +310,6 @@ class Workbench:
             streak = 0
             self.store.write_done(pid, item["history_id"], item["properties"])
             report.written += 1
-        if own:
-            report.seconds = time.perf_counter() - started
-            finish(self.store, report)
-        return report
 
     # ---- rescore ----------------------------------------------------------------------------------
 
@@ -345,12 +324,9 @@ class Workbench:
         progress: Callable[[int, int], None] | None = None,
     ) -> RunReport:
         """Rescore one practice, a tier, the failed ones or all, and write back when Notion is configured."""
-        started = time.perf_counter()
         cfg = config or self.config
         ids = self._select(practice_ids, tier, failed_only)
-        report = RunReport("rescore")
-        report.run_id = self.store.start_run("rescore", trigger, cfg.config_version)
-        try:
+        with recorded_run(self.store, RunReport("rescore"), trigger, cfg.config_version) as report:
             if practice_ids and self.notion_configured:
                 self._refresh_from_notion(ids, report)
             records = self.store.records_by_id(ids)
@@ -366,19 +342,10 @@ class Workbench:
                 progress=progress,
             )
             if self.notion_configured:
-                self.push(report)
-        except Exception as exc:
-            report.seconds = time.perf_counter() - started
-            report.notes.append(f"stopped: {describe_error(exc)}")
-            finish(self.store, report, status="failed")
-            raise
-        report.seconds = time.perf_counter() - started
-        finish(self.store, report)
+                self._deliver(report)
         return report
 
-    def _select(
-        self, practice_ids: list[str] | None, tier: str | None, failed_only: bool
-    ) -> list[str] | None:
+    def _select(self, practice_ids: list[str] | None, tier: str | None, failed_only: bool) -> list[str] | None:
         if practice_ids:
             known = {
                 r[0]

@@ -24,14 +24,18 @@ from .fields import (
     MISSING,
     check,
     column_of,
+    nest,
     split_flat_list,
 )
 from .models import (
     CONFIDENCE_LEVELS,
     ENRICHMENT_STATUSES,
+    DecisionMaker,
     Issue,
     ParsedInput,
     UnreadableRecord,
+    VeterinaryPractice,
+    VetPracticeExtraction,
     sort_issues,
 )
 
@@ -420,16 +424,7 @@ def _records_table(records: Sequence[Any]) -> FeatureTable:
     _fill_scalars(b, "enrichment_confidence", _get(recs, "enrichment_confidence"))
     _fill_scalars(b, "triggered_by", _get(recs, "triggered_by"))
     _fill_scalars(b, "trigger_timestamp", _get(recs, "trigger_timestamp"))
-    for key in (
-        "name",
-        "address",
-        "phone",
-        "website",
-        "rating",
-        "reviews_count",
-        "place_id",
-        "has_multiple_locations",
-    ):
+    for key in VeterinaryPractice.model_fields:
         _fill_scalars(b, f"google_maps_data.{key}", _get(gms, key))
 
     ens = _get(recs, "enrichment_data")
@@ -442,19 +437,9 @@ def _records_table(records: Sequence[Any]) -> FeatureTable:
             if en is not MISSING and en is not None:
                 b.issue(i, Issue("enrichment_data", en, _model_msg("VetPracticeExtraction")))
             en_dicts.append(MISSING)
-    for key in (
-        "vet_count",
-        "vet_count_confidence",
-        "phone_numbers",
-        "email_addresses",
-        "emr_system",
-        "has_online_booking",
-        "has_telemedicine",
-        "technologies",
-        "extraction_timestamp",
-        "extraction_method",
-    ):
-        _fill_scalars(b, f"enrichment_data.{key}", _get(en_dicts, key))
+    for key in VetPracticeExtraction.model_fields:
+        if key != "decision_maker":
+            _fill_scalars(b, f"enrichment_data.{key}", _get(en_dicts, key))
 
     dms = _get(en_dicts, "decision_maker")
     dm_dicts: list[Any] = []
@@ -465,7 +450,7 @@ def _records_table(records: Sequence[Any]) -> FeatureTable:
             if dm is not MISSING and dm is not None:
                 b.issue(i, Issue("enrichment_data.decision_maker", dm, _model_msg("DecisionMaker")))
             dm_dicts.append(MISSING)
-    for key in ("name", "title", "linkedin"):
+    for key in DecisionMaker.model_fields:
         _fill_scalars(b, f"enrichment_data.decision_maker.{key}", _get(dm_dicts, key))
     return b.build()
 
@@ -791,44 +776,26 @@ _BOOL_ATTRS = {
 
 
 def record_from_flat_row(row: Mapping[str, Any]) -> dict[str, Any]:
-    """The nested record a flat row stands for (SPEC §1): blank cells are absent, lists split on ';'."""
-    from .fields import FLAT_COLUMNS
+    """The nested record a flat row stands for (SPEC §1): blank cells are absent, lists split on ';',
+    and the enrichment columns (vet_count … decision_maker_linkedin) all blank means no enrichment."""
 
     def present(value: Any) -> bool:
-        if value is None:
+        if value is None or value is pd.NA or value is pd.NaT:
             return False
         if isinstance(value, float) and math.isnan(value):
             return False
-        if value is pd.NA or value is pd.NaT:
-            return False
         return not (isinstance(value, str) and not value.strip())
 
-    cells = {str(k).strip(): v for k, v in row.items()}
-    record: dict[str, Any] = {"google_maps_data": {}}
-    if present(cells.get("practice_id")):
-        record["practice_id"] = _as_id(cells["practice_id"])
-    enrichment: dict[str, Any] = {}
-    has_enrichment = any(present(cells.get(c)) for c in FLAT_ENRICHMENT_COLUMNS)
-    for column, path in FLAT_COLUMNS.items():
-        if column == "practice_id" or not present(cells.get(column)):
+    values: dict[str, Any] = {}
+    for key, value in row.items():
+        column = str(key).strip()
+        if not present(value):
             continue
-        value = cells[column]
         if isinstance(value, np.generic):
             value = value.item()
-        if path in _LIST_PATHS and isinstance(value, str):
+        if column == "practice_id":
+            value = _as_id(value)
+        elif isinstance(value, str) and column_of(column) in _LIST_PATHS:
             value = split_flat_list(value)
-        parts = path.split(".")
-        if parts[0] == "google_maps_data":
-            record["google_maps_data"][parts[1]] = value
-        elif parts[0] == "enrichment_data":
-            if not has_enrichment:
-                continue
-            if parts[1] == "decision_maker":
-                enrichment.setdefault("decision_maker", {})[parts[2]] = value
-            else:
-                enrichment[parts[1]] = value
-        else:
-            record[parts[0]] = value
-    if has_enrichment:
-        record["enrichment_data"] = enrichment
-    return record
+        values[column] = value
+    return nest(values, with_enrichment=any(c in values for c in FLAT_ENRICHMENT_COLUMNS))

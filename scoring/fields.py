@@ -9,6 +9,7 @@ fast path for values pydantic would return unchanged (a ``str`` for a text field
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from functools import cache
 from typing import Annotated, Any
 
@@ -57,6 +58,27 @@ _columns = list(FLAT_COLUMNS)
 FLAT_ENRICHMENT_COLUMNS: tuple[str, ...] = tuple(
     _columns[_columns.index("vet_count") : _columns.index("decision_maker_linkedin") + 1]
 )
+
+
+def nest(values: Mapping[str, Any], *, with_enrichment: bool) -> dict[str, Any]:
+    """The nested, ScoringInput-shaped record for flat column values (a None value is absent)."""
+    record: dict[str, Any] = {"google_maps_data": {}}
+    enrichment: dict[str, Any] = {}
+    for column, path in FLAT_COLUMNS.items():
+        value = values.get(column)
+        if value is None:
+            continue
+        section, *rest = path.split(".")
+        if section == "google_maps_data":
+            record[section][rest[0]] = value
+        elif section == "enrichment_data":
+            target = enrichment.setdefault("decision_maker", {}) if rest[0] == "decision_maker" else enrichment
+            target[rest[-1]] = value
+        else:
+            record[section] = value
+    if with_enrichment:
+        record["enrichment_data"] = enrichment
+    return record
 
 
 def column_of(column: str) -> str | None:
