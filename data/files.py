@@ -15,7 +15,7 @@ import os
 import re
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -124,9 +124,11 @@ def _lenient_json(text: bytes, exc: orjson.JSONDecodeError, where: str) -> Any:
     """Python's json writes NaN/Infinity by default; such a record is readable (SPEC §7 then flags the
     value as invalid), so only text that even the standard library cannot read is an error."""
     try:
-        return json.loads(text)
-    except (ValueError, UnicodeDecodeError):
+        value = json.loads(text)
+        orjson.dumps(value)  # what we cannot write back (lone surrogates, …) is not readable either
+    except (ValueError, UnicodeDecodeError, RecursionError, orjson.JSONEncodeError):
         raise InputError(f"{where} ({_json_reason(exc)})") from None
+    return value
 
 
 def parse_json_list(data: bytes, path: Path) -> list[Any]:
@@ -240,16 +242,6 @@ def atomic_output(path: Path, mode: str = "wb") -> Iterator[IO[Any]]:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-
-
-def write_jsonl(outputs: Iterable[dict[str, Any]], handle: IO[bytes]) -> int:
-    count = 0
-    dumps = orjson.dumps
-    for out in outputs:
-        handle.write(dumps(out))
-        handle.write(b"\n")
-        count += 1
-    return count
 
 
 def scored_frame(book: Book, outputs: Sequence[dict[str, Any]]) -> pd.DataFrame:

@@ -6,6 +6,7 @@ cut, because Notion and our readers parse it.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -31,10 +32,16 @@ def warnings_for(f: PracticeFeatures, result: ScoreResult) -> list[str]:
         f"{issue.field}: {short_repr(issue.value)} is not valid ({issue.problem}); ignored"
         for issue in f.issues
     ]
-    if result.full and f.confidence in ("low", "medium"):
-        penalty = penalty_text(result.multiplier)
-        out.append(f"{f.confidence.capitalize()} enrichment confidence: score reduced by {penalty}")
-    if result.full and f.status == "Partial":
+    return out + mode_warnings(result.full, f.confidence, f.status, result.multiplier)
+
+
+def mode_warnings(full: bool, confidence: str | None, status: str | None, multiplier: Decimal) -> list[str]:
+    """The warnings every practice with these facts gets (those about invalid fields come first)."""
+    out = []
+    if full and confidence in ("low", "medium"):
+        penalty = penalty_text(multiplier)
+        out.append(f"{confidence.capitalize()} enrichment confidence: score reduced by {penalty}")
+    if full and status == "Partial":
         out.append("Partial enrichment: some inputs may be missing")
     return out
 
@@ -60,6 +67,12 @@ def breakdown_doc(f: PracticeFeatures, result: ScoreResult, cfg: ScoringConfig) 
     return doc
 
 
+def notion_length(text: str) -> int:
+    """Length as Notion counts it (UTF-16 code units, like JavaScript): never less than len(text),
+    so a breakdown within this limit is within 2,000 characters by either count."""
+    return len(text) if text.isascii() else len(text.encode("utf-16-le")) // 2
+
+
 def _cut(text: str, limit: int | None) -> str:
     if limit is None or len(text) <= limit:
         return text
@@ -73,7 +86,7 @@ def to_json(doc: dict[str, Any]) -> str:
 def fit(doc: dict[str, Any]) -> str:
     """Serialise ``doc``, shortening its texts until it fits in MAX_BREAKDOWN_CHARS."""
     text = to_json(doc)
-    if len(text) <= MAX_BREAKDOWN_CHARS:
+    if notion_length(text) <= MAX_BREAKDOWN_CHARS:
         return text
     for detail_limit, warning_limit, keep in _SHORTENINGS[1:]:
         short = dict(doc)
@@ -90,7 +103,7 @@ def fit(doc: dict[str, Any]) -> str:
                 warnings = [*warnings[:keep], f"(+{dropped} more warnings)"]
             short["warnings"] = warnings
         text = to_json(short)
-        if len(text) <= MAX_BREAKDOWN_CHARS:
+        if notion_length(text) <= MAX_BREAKDOWN_CHARS:
             return text
     # Unreachable with validated configs (labels are bounded); kept so the promise always holds.
     minimal = {k: doc[k] for k in ("total_score", "tier", "mode", "error") if k in doc}
@@ -107,14 +120,24 @@ def breakdown_json(f: PracticeFeatures, result: ScoreResult, cfg: ScoringConfig)
     """
     if not result.fragments:
         return fit(breakdown_doc(f, result, cfg))
-    head_key = (
-        result.lead_score,
-        result.original_score,
-        result.full,
-        f.confidence,
-        result.multiplier,
-        result.tier,
+    head = head_json(
+        result.lead_score, result.original_score, result.full, f.confidence, result.multiplier, result.tier
     )
+    if f.issues:
+        warnings = to_json(warnings_for(f, result))
+    else:
+        warnings = plain_warnings_json(result.full, f.confidence, f.status, result.multiplier)
+    text = f'{head}{",".join(result.fragments)}}},"warnings":{warnings}{tail_json(cfg.config_version, result.full)}'
+    if notion_length(text) <= MAX_BREAKDOWN_CHARS:
+        return text
+    return fit(breakdown_doc(f, result, cfg))
+
+
+def head_json(
+    lead_score: int, original: int, full: bool, confidence: str | None, multiplier: Decimal, tier: str
+) -> str:
+    """The breakdown's text up to and including ``"components":{`` (cached per distinct head)."""
+    head_key = (lead_score, original, full, confidence, multiplier, tier)
     head = _HEADS.get(head_key)
     if head is None:
         if len(_HEADS) > 100_000:
@@ -122,34 +145,36 @@ def breakdown_json(f: PracticeFeatures, result: ScoreResult, cfg: ScoringConfig)
         head = _HEADS[head_key] = (
             to_json(
                 {
-                    "total_score": result.lead_score,
-                    "original_score": result.original_score,
-                    "mode": "full" if result.full else "baseline_only",
-                    "confidence": f.confidence,
-                    "confidence_multiplier": float(result.multiplier),
-                    "confidence_penalty": penalty_text(result.multiplier),
-                    "tier": result.tier,
+                    "total_score": lead_score,
+                    "original_score": original,
+                    "mode": "full" if full else "baseline_only",
+                    "confidence": confidence,
+                    "confidence_multiplier": float(multiplier),
+                    "confidence_penalty": penalty_text(multiplier),
+                    "tier": tier,
                 }
             )[:-1]
             + ',"components":{'
         )
-    if f.issues:
-        warnings = to_json(warnings_for(f, result))
-    else:
-        warn_key = (result.full, f.confidence, f.status, result.multiplier)
-        warnings = _WARNINGS.get(warn_key)
-        if warnings is None:
-            warnings = _WARNINGS[warn_key] = to_json(warnings_for(f, result))
-    tail = _TAILS.get((cfg.config_version, result.full))
+    return head
+
+
+def plain_warnings_json(full: bool, confidence: str | None, status: str | None, multiplier: Decimal) -> str:
+    """The warnings array of a practice without invalid fields, as JSON (cached)."""
+    warn_key = (full, confidence, status, multiplier)
+    warnings = _WARNINGS.get(warn_key)
+    if warnings is None:
+        warnings = _WARNINGS[warn_key] = to_json(mode_warnings(full, confidence, status, multiplier))
+    return warnings
+
+
+def tail_json(config_version: str, full: bool) -> str:
+    """The breakdown's text after the warnings: config version, the baseline-only note, the last brace."""
+    tail = _TAILS.get((config_version, full))
     if tail is None:
-        note = f',"note":{to_json(BASELINE_ONLY_NOTE)}' if not result.full else ""
-        tail = _TAILS[(cfg.config_version, result.full)] = (
-            f',"config_version":{to_json(cfg.config_version)}{note}}}'
-        )
-    text = f'{head}{",".join(result.fragments)}}},"warnings":{warnings}{tail}'
-    if len(text) <= MAX_BREAKDOWN_CHARS:
-        return text
-    return fit(breakdown_doc(f, result, cfg))
+        note = f',"note":{to_json(BASELINE_ONLY_NOTE)}' if not full else ""
+        tail = _TAILS[(config_version, full)] = f',"config_version":{to_json(config_version)}{note}}}'
+    return tail
 
 
 _HEADS: dict[tuple[object, ...], str] = {}

@@ -38,12 +38,33 @@ def utc_now() -> datetime:
 def scored_dict(
     f: PracticeFeatures, result: ScoreResult, cfg: ScoringConfig, timestamp: str, duration_ms: int
 ) -> dict[str, Any]:
+    return scored_output(
+        f.practice_id,
+        result.lead_score,
+        result.tier,
+        breakdown_json(f, result, cfg),
+        list(result.flags),
+        timestamp,
+        duration_ms,
+    )
+
+
+def scored_output(
+    practice_id: str,
+    lead_score: int,
+    tier: str,
+    breakdown: str,
+    flags: list[str],
+    timestamp: str,
+    duration_ms: int,
+) -> dict[str, Any]:
+    """The ScoringOutput of a scored practice as a JSON-ready dict (key order is the output's)."""
     return {
-        "practice_id": f.practice_id,
-        "lead_score": result.lead_score,
-        "priority_tier": result.tier,
-        "score_breakdown": breakdown_json(f, result, cfg),
-        "confidence_flags": list(result.flags),
+        "practice_id": practice_id,
+        "lead_score": lead_score,
+        "priority_tier": tier,
+        "score_breakdown": breakdown,
+        "confidence_flags": flags,
         "scoring_status": "Scored",
         "scoring_timestamp": timestamp,
         "scoring_duration_ms": duration_ms,

@@ -191,33 +191,48 @@ class RuleBook:
     def _baseline(
         self, reviews: int | None, rating: float | None, website: bool, multi: bool, full: bool
     ) -> Component:
-        cfg = self.cfg
-        cap = cfg.baseline_cap_full if full else cfg.baseline_cap_baseline_only
-        parts = []
-        score = 0
-        if reviews is None:
-            parts.append("no review count")
-        else:
-            pts = min(reviews // cfg.reviews_per_point, cfg.reviews_points_max)
-            score += pts
-            parts.append(f"{_plural(reviews, 'review')} ({pts} pts)")
-        if rating is None:
-            parts.append("no rating")
-        else:
-            pts = rating_points(rating, cfg)
-            score += pts
-            parts.append(f"{rating:g}★ ({pts} pts)")
-        if website:
-            score += cfg.website_points
-            parts.append(f"website (+{cfg.website_points})")
-        if multi:
-            score += cfg.multiple_locations_points
-            parts.append(f"multiple locations (+{cfg.multiple_locations_points})")
-        detail = ", ".join(parts)
+        cap = self.baseline_cap(full)
+        parts = [self.reviews_part(reviews), self.rating_part(rating), *self.presence_parts(website, multi)]
+        score = sum(pts for _, pts in parts)
+        detail = ", ".join(text for text, _ in parts)
         if score > cap:
             score = cap
-            detail += f" (capped at {cap})"
+            detail += self.capped_suffix(cap)
         return Component(score, cap, detail)
+
+    # The baseline's sub-rules, each with its text; the whole-book renderer joins the same pieces.
+
+    def baseline_cap(self, full: bool) -> int:
+        return self.cfg.baseline_cap_full if full else self.cfg.baseline_cap_baseline_only
+
+    def reviews_part(self, reviews: int | None) -> tuple[str, int]:
+        if reviews is None:
+            return "no review count", 0
+        pts = min(reviews // self.cfg.reviews_per_point, self.cfg.reviews_points_max)
+        return f"{_plural(reviews, 'review')} ({pts} pts)", pts
+
+    def rating_part(self, rating: float | None) -> tuple[str, int]:
+        if rating is None:
+            return "no rating", 0
+        if rating == 0:
+            rating = 0.0  # not "-0"
+        pts = rating_points(rating, self.cfg)
+        return f"{rating:g}★ ({pts} pts)", pts
+
+    def presence_parts(self, website: bool, multi: bool) -> list[tuple[str, int]]:
+        cfg = self.cfg
+        parts = []
+        if website:
+            parts.append((f"website (+{cfg.website_points})", cfg.website_points))
+        if multi:
+            parts.append(
+                (f"multiple locations (+{cfg.multiple_locations_points})", cfg.multiple_locations_points)
+            )
+        return parts
+
+    @staticmethod
+    def capped_suffix(cap: int) -> str:
+        return f" (capped at {cap})"
 
     def decision_maker(self, name: str | None, title: str | None) -> tuple[Component, str]:
         top = self.cfg.decision_maker_points
