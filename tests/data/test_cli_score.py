@@ -253,3 +253,14 @@ def test_rows_with_bad_values_are_scored_not_fatal(tmp_path: Path) -> None:
     outs = [json.loads(line) for line in result.stdout.splitlines()]
     assert [o["scoring_status"] for o in outs] == ["Scored", "Scored", "Failed", "Failed"]
     assert "Data Validation Error" in outs[1]["confidence_flags"]
+
+
+@pytest.mark.parametrize(
+    ("line", "why"),
+    [(b"[" * 5000 + b"]" * 5000, "depth"), (b'{"practice_id": "\\ud800", "google_maps_data": {}}', "surrogate")],
+)
+def test_lines_even_pythons_json_cannot_carry_are_one_line_errors(tmp_path: Path, line: bytes, why: str) -> None:
+    source, out = tmp_path / "book.jsonl", tmp_path / "out.jsonl"
+    source.write_bytes(orjson.dumps(full_record("ok")) + b"\n" + line + b"\n")
+    assert_clean_failure(run("score", str(source), "-o", str(out)), f"{source}:2", why)
+    assert not out.exists()
