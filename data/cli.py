@@ -35,8 +35,19 @@ def resolve_config(config_path: Path | None) -> ScoringConfig:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="leadscore")
-def main() -> None:
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    default="warning",
+    show_default=True,
+    help="What to log on stderr (info: every scoring, retry and write).",
+)
+@click.option("--log-json", is_flag=True, help="Log one JSON object per event, with all structured fields.")
+def main(log_level: str, log_json: bool) -> None:
     """Lead scoring for veterinary practices: score files, sync with Notion, run the benchmark."""
+    from .logs import configure
+
+    configure(log_level, log_json)
 
 
 @main.command()
