@@ -36,7 +36,7 @@ from tests.data.conftest import fast_gateway, output_for, schema_spec, settings_
 from tests.notion_fake import LEADSCORE_SCHEMA, FakeNotion
 from tests.scoring.records import full_record
 
-RECORDINGS = Path("/work/shared/notion-recordings")
+RECORDINGS = Path(__file__).resolve().parents[1] / "fixtures" / "notion-recordings"
 CUSTOM_MAPPING = """
 [fields]
 vet_count = "Vet Count (Total)"

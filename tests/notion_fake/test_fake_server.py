@@ -1,14 +1,13 @@
 """The fake Notion server, driven over HTTP by the real notion-client 3.1.
 
 These tests pin what the fake promises (see ``server.py``) and check it against the real Notion
-recordings in ``shared/notion-recordings`` so it stays faithful.
+recordings in ``tests/fixtures/notion-recordings`` so it stays faithful.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import subprocess
 import sys
@@ -33,7 +32,7 @@ from .seed import EMR_SYSTEMS, ENRICHMENT_STATUSES, seed_practices
 from .server import ARCHIVED_MESSAGE, FakeNotion
 
 REPO = Path(__file__).resolve().parents[2]
-RECORDINGS = Path(os.environ.get("NOTION_RECORDINGS", REPO.parent / "shared" / "notion-recordings"))
+RECORDINGS = REPO / "tests" / "fixtures" / "notion-recordings"
 FAST_RETRY = RetryOptions(max_retries=2, initial_retry_delay_ms=10, max_retry_delay_ms=5000)
 MINUTE_STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:00\.000Z$")
 T0 = datetime(2026, 7, 4, 9, 0, 30, tzinfo=UTC)
@@ -789,8 +788,7 @@ def test_seed_practices_is_realistic_and_deterministic(notion_fake_factory: Fact
 
 def _recorded_bodies() -> list[dict[str, Any]]:
     yaml = pytest.importorskip("yaml")
-    if not RECORDINGS.is_dir():
-        pytest.skip(f"no recordings at {RECORDINGS}")
+    assert RECORDINGS.is_dir(), f"the Notion recordings are missing from {RECORDINGS}"
     bodies = []
     for cassette in sorted(RECORDINGS.glob("*.yaml")):
         for interaction in yaml.safe_load(cassette.read_text())["interactions"]:
