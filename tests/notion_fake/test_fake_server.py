@@ -787,7 +787,7 @@ def test_seed_practices_is_realistic_and_deterministic(notion_fake_factory: Fact
 
 
 def _recorded_bodies() -> list[dict[str, Any]]:
-    yaml = pytest.importorskip("yaml")
+    import yaml  # PyYAML is a dev dependency: a missing one should fail, not skip
     assert RECORDINGS.is_dir(), f"the Notion recordings are missing from {RECORDINGS}"
     bodies = []
     for cassette in sorted(RECORDINGS.glob("*.yaml")):

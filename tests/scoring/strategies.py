@@ -7,6 +7,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from scoring.config import ScoringConfig
 from scoring.fields import FLAT_COLUMNS
 
 MISSING = object()
@@ -132,4 +133,20 @@ flat_rows = st.fixed_dictionaries(
         )
         for column in FLAT_COLUMNS
     }
+)
+
+# The default config and two that move thresholds, multipliers, bands, caps and points.
+CONFIGS = st.sampled_from(
+    [
+        ScoringConfig(),
+        ScoringConfig().with_changes(
+            hot_tier_min=70, warm_tier_min=40, confidence_multipliers={"high": 1, "medium": 0.7, "low": 0.55}
+        ),
+        ScoringConfig().with_changes(
+            size_bands=[{"min": 2, "max": 3, "points": 12}, {"min": 6, "points": 25}],
+            call_volume_points=[0, 15],
+            technology_cap=20,
+            baseline_cap_full=30,
+        ),
+    ]
 )

@@ -15,23 +15,9 @@ from scoring.engine import book_outputs, score_book, score_record
 from scoring.features import FeatureTable, record_from_flat_row
 from scoring.rules import COMPONENTS
 
-from .strategies import flat_rows, records
+from .strategies import CONFIGS, flat_rows, records
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
-CONFIGS = st.sampled_from(
-    [
-        ScoringConfig(),
-        ScoringConfig().with_changes(
-            hot_tier_min=70, warm_tier_min=40, confidence_multipliers={"high": 1, "medium": 0.7, "low": 0.55}
-        ),
-        ScoringConfig().with_changes(
-            size_bands=[{"min": 2, "max": 3, "points": 12}, {"min": 6, "points": 25}],
-            call_volume_points=[0, 15],
-            technology_cap=20,
-            baseline_cap_full=30,
-        ),
-    ]
-)
 
 
 def assert_agree(raws: list, table: FeatureTable, cfg: ScoringConfig) -> None:

@@ -26,24 +26,10 @@ from scoring.fast_records import table_from_jsonl
 from scoring.features import FeatureTable
 
 from .records import full_record
-from .strategies import flat_rows
+from .strategies import CONFIGS, flat_rows
 from .strategies import records as mixed_records
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
-CONFIGS = st.sampled_from(
-    [
-        ScoringConfig(),
-        ScoringConfig().with_changes(
-            hot_tier_min=70, warm_tier_min=40, confidence_multipliers={"high": 1, "medium": 0.7, "low": 0.55}
-        ),
-        ScoringConfig().with_changes(
-            size_bands=[{"min": 2, "max": 3, "points": 12}, {"min": 6, "points": 25}],
-            call_volume_points=[0, 15],
-            technology_cap=20,
-            baseline_cap_full=30,
-        ),
-    ]
-)
 
 
 # ---- references -----------------------------------------------------------------------------------
