@@ -33,6 +33,7 @@ from scoring.config import ConfigError, ScoringConfig
 
 DEFAULT_DB = Path(".leadscore") / "leadscore.db"
 BUSY_TIMEOUT_MS = 60_000
+MAX_SQL_PARAMETERS = 900  # well under SQLite's limit on variables in one statement (999 in old builds)
 
 SALES_FIELDS = ("initial_score", "status", "assigned_to", "call_notes", "last_contact", "tags")
 
@@ -367,9 +368,7 @@ class Store:
 
     # ---- practices --------------------------------------------------------------------------------
 
-    def upsert_practices(
-        self, rows: Iterable[dict[str, Any]], conn: sqlite3.Connection | None = None
-    ) -> list[str]:
+    def upsert_practices(self, rows: Iterable[dict[str, Any]], conn: sqlite3.Connection | None = None) -> list[str]:
         """Insert or update practices; returns the ids whose scoring inputs changed (or are new)."""
         now = utc_now_iso()
         changed: list[str] = []
@@ -432,9 +431,7 @@ class Store:
         """Pages trashed or deleted at the source: kept (history stays explainable) but flagged."""
         column = "in_trash" if trashed else "deleted"
         with self.write() as w:
-            w.executemany(
-                f"UPDATE practices SET {column} = 1 WHERE practice_id = ?", [(p,) for p in practice_ids]
-            )
+            w.executemany(f"UPDATE practices SET {column} = 1 WHERE practice_id = ?", [(p,) for p in practice_ids])
             w.executemany("DELETE FROM outbox WHERE practice_id = ?", [(p,) for p in practice_ids])
 
     def set_notion_scores(self, practice_id: str, values: dict[str, Any], conn: sqlite3.Connection) -> None:
@@ -457,14 +454,19 @@ class Store:
         """(practice id, stored record) pairs in store order; the id is the store's, whatever the record says."""
         where = ["in_trash = 0", "deleted = 0"] if active_only else []
         params: list[Any] = []
+        wanted: set[str] | None = None
         if practice_ids is not None:
             ids = list(practice_ids)
             if not ids:
                 return []
-            where.append(f"practice_id IN ({','.join('?' * len(ids))})")
-            params.extend(ids)
+            if len(ids) <= MAX_SQL_PARAMETERS:
+                where.append(f"practice_id IN ({','.join('?' * len(ids))})")
+                params.extend(ids)
+            else:  # more ids than one statement may carry: read all, keep the wanted ones
+                wanted = set(ids)
         sql = "SELECT practice_id, record_json FROM practices" + (" WHERE " + " AND ".join(where) if where else "")
-        return [(r[0], orjson.loads(r[1])) for r in self.query(sql + " ORDER BY rowid", params)]
+        rows = self.query(sql + " ORDER BY rowid", params)
+        return [(r[0], orjson.loads(r[1])) for r in rows if wanted is None or r[0] in wanted]
 
     def practice(self, practice_id: str) -> dict[str, Any] | None:
         rows = self.query("SELECT * FROM practices WHERE practice_id = ?", (practice_id,))
@@ -502,18 +504,13 @@ class Store:
         now = utc_now_iso()
         ids: list[int] = []
         with self.write() as w:
-            hashes = (
-                {
-                    r[0]: r[1]
-                    for r in w.execute(
-                        "SELECT practice_id, inputs_hash FROM practices WHERE practice_id IN "
-                        f"({','.join('?' * len(outputs))})",
-                        [o["practice_id"] for o in outputs],
-                    ).fetchall()
-                }
-                if outputs
-                else {}
-            )
+            hashes: dict[str, str] = {}
+            pids = [o["practice_id"] for o in outputs]
+            for start in range(0, len(pids), MAX_SQL_PARAMETERS):
+                chunk = pids[start : start + MAX_SQL_PARAMETERS]
+                marks = ",".join("?" * len(chunk))
+                sql = f"SELECT practice_id, inputs_hash FROM practices WHERE practice_id IN ({marks})"
+                hashes.update(dict(w.execute(sql, chunk).fetchall()))
             for i, out in enumerate(outputs):
                 pid = out["practice_id"]
                 flags = orjson.dumps(out["confidence_flags"]).decode()
@@ -636,9 +633,7 @@ class Store:
     def write_done(self, practice_id: str, history_id: int, written: dict[str, Any]) -> None:
         """A write-back reached Notion: drop it from the outbox (unless a newer score replaced it)."""
         with self.write() as w:
-            w.execute(
-                "DELETE FROM outbox WHERE practice_id = ? AND history_id = ?", (practice_id, history_id)
-            )
+            w.execute("DELETE FROM outbox WHERE practice_id = ? AND history_id = ?", (practice_id, history_id))
             current = w.execute(
                 "SELECT notion_scores_json FROM practices WHERE practice_id = ?", (practice_id,)
             ).fetchone()
@@ -708,9 +703,7 @@ class Store:
 
     # ---- saved configurations ---------------------------------------------------------------------
 
-    def save_config(
-        self, name: str, config: ScoringConfig, note: str = "", *, activate: bool = False
-    ) -> SavedConfig:
+    def save_config(self, name: str, config: ScoringConfig, note: str = "", *, activate: bool = False) -> SavedConfig:
         name = name.strip()
         if not name:
             raise ConfigError("A configuration needs a name", [("name", "must not be empty")])

@@ -31,3 +31,15 @@ def test_scoring_from_inside_an_event_loop(tmp_path: Path) -> None:
 
     assert asyncio.run(host()) == 20
     assert store.history_count() == 20
+
+
+def test_thousands_of_ids_in_one_call(tmp_path: Path) -> None:
+    """More ids than SQLite takes in one statement: still the right practices, in store order."""
+    store = Store.open(tmp_path / "s.db")
+    rows = demo_rows(2500)
+    store.upsert_practices(rows)
+    wanted = [r["practice_id"] for r in rows][::2]
+    assert [pid for pid, _ in store.records_by_id(reversed(wanted))] == wanted
+    report = run_scoring(store, wanted, kind="rescore", trigger="manual")
+    assert report.total == len(wanted) == 1250
+    assert store.history_count() == 1250
