@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import click
+from tqdm import tqdm
 
 from .cli import config_option, fail, main, resolve_config
 
@@ -57,6 +60,25 @@ mapping_option = click.option(
 )
 
 
+@contextlib.contextmanager
+def write_bar() -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr for Notion writes (2.9 per second: long books take minutes)."""
+    bar: tqdm | None = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None and total:
+            bar = tqdm(total=total, unit="write", desc="Writing to Notion", file=sys.stderr, leave=False)
+        if bar is not None:
+            bar.update(done - bar.n)
+
+    try:
+        yield update
+    finally:
+        if bar is not None:
+            bar.close()
+
+
 def _needs_notion(bench: Any) -> None:
     if not bench.notion_configured:
         fail(bench.settings.describe() + ". Set NOTION_API_KEY and NOTION_DATABASE_ID (see README, Notion setup).")
@@ -105,9 +127,12 @@ def sync(full: bool, no_push: bool, config_path: Path | None, mapping_path: Path
     """Pull pages from Notion, score what changed, write scores back."""
     bench = open_workbench(config_path, mapping_path, fill=False)
     _needs_notion(bench)
-    report = run_notion(
-        lambda: bench.sync(full=full, push=not no_push, progress=lambda m: click.echo(f"… {m}", err=True))
-    )
+    with write_bar() as bar:
+        report = run_notion(
+            lambda: bench.sync(
+                full=full, push=not no_push, progress=lambda m: click.echo(f"… {m}", err=True), write_progress=bar
+            )
+        )
     _print_report(report)
 
 
@@ -136,9 +161,12 @@ def rescore(
     if tier and not batch:
         fail("--tier goes with --batch (e.g. --batch --tier Hot)")
     bench = open_workbench(config_path, mapping_path)
-    report = run_notion(
-        lambda: bench.rescore(practice_ids=list(practice_ids) or None, tier=tier, failed_only=failed_only)
-    )
+    with write_bar() as bar:
+        report = run_notion(
+            lambda: bench.rescore(
+                practice_ids=list(practice_ids) or None, tier=tier, failed_only=failed_only, write_progress=bar
+            )
+        )
     _print_report(report)
 
 
@@ -149,7 +177,8 @@ def push(mapping_path: Path | None) -> None:
     bench = open_workbench(None, mapping_path, fill=False)
     _needs_notion(bench)
     pending = bench.store.outbox_summary()["size"]
-    report = run_notion(bench.push)
+    with write_bar() as bar:
+        report = run_notion(lambda: bench.push(progress=bar))
     click.echo(f"{pending} pending → {report.written} written, {report.write_failures} still pending")
     for line in report.failures[:20]:
         click.echo(f"  {line}", err=True)

@@ -30,11 +30,14 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(doc, default=str).decode()
 
 
+class _CliHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Marks the handler configure() installs, so a second call replaces it instead of adding one."""
+
+
 def configure(level: str = "warning", json_lines: bool = False) -> None:
-    """Send leadscore's logs to stderr at ``level``; other libraries stay at warning."""
-    handler = logging.StreamHandler(sys.stderr)
+    """Send leadscore's logs to stderr at ``level`` (other libraries are left as they are)."""
+    handler = _CliHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if json_lines else logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger("leadscore")
-    root.handlers[:] = [handler]
-    root.setLevel(level.upper())
-    root.propagate = False
+    logger = logging.getLogger("leadscore")
+    logger.handlers[:] = [h for h in logger.handlers if not isinstance(h, _CliHandler)] + [handler]
+    logger.setLevel(level.upper())

@@ -536,6 +536,16 @@ class NotionGateway:
             self._data_source_id = sources[0]["id"]
         return self._data_source_id
 
+    def database_reachable(self) -> bool:
+        """Whether the integration can still see the database (Notion answers 404 when it lost access)."""
+        try:
+            self.call("databases.retrieve", self.client.databases.retrieve, database_id=self.settings.database_id)
+        except APIResponseError as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return True
+
     def schema(self) -> dict[str, Any]:
         return self.call(
             "data_sources.retrieve", self.client.data_sources.retrieve, data_source_id=self.data_source_id()

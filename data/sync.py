@@ -9,7 +9,8 @@ is never rescored, and unchanged score values are never sent.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,6 +24,7 @@ from scoring.config import ScoringConfig
 from .notion import (
     SCORE_OPTIONS,
     SCORE_TYPES,
+    NotionError,
     NotionGateway,
     NotionSettings,
     PropertyMapping,
@@ -36,9 +38,11 @@ from .notion import (
 from .scoring_runs import RunReport, active_config, recorded_run, score_practices, store_notion_scores
 from .store import Store, utc_now_iso
 
+log = logging.getLogger("leadscore.sync")
 OVERLAP = timedelta(minutes=3)  # last_edited_time is rounded to the minute; re-read a little
 PULL_BATCH = 100
 GIVE_UP_AFTER = 3  # consecutive failed writes (each already retried) before a push stops trying
+SAME_ERROR_LIMIT = 20  # consecutive rejections with one identical message: a setup problem, not a page
 
 
 @dataclass
@@ -140,7 +144,12 @@ class Workbench:
     # ---- sync -------------------------------------------------------------------------------------
 
     def sync(
-        self, *, full: bool = False, push: bool = True, progress: Callable[[str], None] | None = None
+        self,
+        *,
+        full: bool = False,
+        push: bool = True,
+        progress: Callable[[str], None] | None = None,
+        write_progress: Callable[[int, int], None] | None = None,
     ) -> SyncReport:
         """Pull, score what changed, and (unless ``push`` is False) deliver the outbox."""
         say = progress or (lambda _msg: None)
@@ -149,8 +158,8 @@ class Workbench:
             self._pull(report, full=full, say=say)
             self._score_changed(report, cfg, say)
             if push:
-                say("writing scores to Notion")
-                self._deliver(report)
+                say(f"writing scores to Notion ({self.store.outbox_summary()['size']} pending)")
+                self._deliver(report, progress=write_progress)
         return report
 
     def _pull(self, report: SyncReport, *, full: bool, say: Callable[[str], None]) -> None:
@@ -270,46 +279,96 @@ class Workbench:
 
     # ---- write-back -------------------------------------------------------------------------------
 
-    def push(self) -> RunReport:
+    def push(self, progress: Callable[[int, int], None] | None = None) -> RunReport:
         """Deliver the outbox as its own recorded run."""
         with recorded_run(self.store, RunReport("push"), "manual") as report:
-            self._deliver(report)
+            self._deliver(report, progress=progress)
         return report
 
-    def _deliver(self, report: RunReport) -> None:
-        """Send every pending write. Failures stay queued with their error; the rest continue."""
-        pending = self.store.outbox()
+    def _deliver(
+        self,
+        report: RunReport,
+        *,
+        only: Collection[str] | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
+        """Send the pending writes (all, or those of ``only``). Failures stay queued with Notion's
+        message and the rest continue; nothing is dropped unless its page is really gone."""
+        pending = [i for i in self.store.outbox() if only is None or i["practice_id"] in only]
+        if not pending:
+            return
+        self._check_score_properties()
         streak = 0  # consecutive writes that failed even after their retries
+        same, last_error = 0, ""  # consecutive rejections with the very same message
         for position, item in enumerate(pending):
-            if streak >= GIVE_UP_AFTER:
+            if progress is not None:
+                progress(position, len(pending))
+            if streak >= GIVE_UP_AFTER or same >= SAME_ERROR_LIMIT:
                 left = len(pending) - position
-                report.notes.append(
-                    f"Notion kept failing ({streak} writes in a row); {left} more writes stay queued for the next "
-                    "sync or `leadscore push`"
-                )
+                why = f"Notion kept failing ({streak} writes in a row)" if streak >= GIVE_UP_AFTER else (
+                    f"Notion rejected {same} writes in a row with the same error ({last_error})")
+                report.notes.append(f"{why}; {left} more writes stay queued for the next sync or `leadscore push`")
                 report.write_failures += left
                 break
             pid = item["practice_id"]
             try:
                 self.gateway.update_page(pid, score_properties(item["properties"], self.mapping))
             except Exception as exc:
-                gone = _page_gone(exc)
+                if not isinstance(exc, APIResponseError | HTTPResponseError | RequestTimeoutError | httpx.HTTPError):
+                    raise  # a bug, not Notion: let it surface
+                gone = self._page_gone(exc)
                 if gone is not None:  # nothing to write to any more: report and drop the write
                     self.store.mark_gone([pid], trashed=gone == "trashed")
                     why = "no longer exists" if gone == "deleted" else "is in the trash"
                     report.failures.append(f"{pid}: the page {why}; dropped its pending write")
                     continue
-                if not isinstance(exc, APIResponseError | HTTPResponseError | RequestTimeoutError | httpx.HTTPError):
-                    raise  # a bug, not Notion: let it surface
-                # Kept in the outbox with Notion's message; the rest of the batch goes on.
+                error = describe_error(exc)
                 streak = streak + 1 if is_transient(exc) else 0
+                same = same + 1 if error == last_error else 1
+                last_error = error
                 report.write_failures += 1
-                report.failures.append(f"{pid}: {describe_error(exc)}")
-                self.store.write_failed(pid, item["history_id"], describe_error(exc))
+                report.failures.append(f"{pid}: {error}")
+                self.store.write_failed(pid, item["history_id"], error)
+                log.warning("write to %s failed: %s", pid, error,
+                            extra={"event": "notion_write_failed", "practice_id": pid})
                 continue
-            streak = 0
+            streak = same = 0
             self.store.write_done(pid, item["history_id"], item["properties"])
             report.written += 1
+            log.info("wrote %s to %s", ", ".join(item["properties"]), pid,
+                     extra={"event": "notion_write", "practice_id": pid, "fields": list(item["properties"])})
+        if progress is not None:
+            progress(len(pending), len(pending))
+
+    def _check_score_properties(self) -> None:
+        """Before writing anything: the score properties must exist (else every write would fail)."""
+        missing = schema_report(self.gateway.schema(), self.mapping)["missing_scores"]
+        if missing:
+            raise NotionError(
+                f"the database has no {', '.join(repr(m) for m in missing)} property yet; run `leadscore notion "
+                "setup` (or fix the mapping) — the writes stay queued"
+            )
+
+    def _page_gone(self, exc: BaseException) -> str | None:
+        """'deleted' or 'trashed' when a write failed because its page is not there to write to.
+
+        Notion also answers 404 when the integration lost access to the whole database; that is not a
+        deleted page, so the database is checked before anything is dropped."""
+        if not isinstance(exc, APIResponseError):
+            return None
+        if exc.status == 400 and "archived" in str(exc).lower():
+            return "trashed"
+        if exc.status == 404:
+            self._require_database_access()
+            return "deleted"
+        return None
+
+    def _require_database_access(self) -> None:
+        if not self.gateway.database_reachable():
+            raise NotionError(
+                f"the integration can no longer see database {self.settings.database_id} (Notion answers 404); "
+                "share the database with the integration again (README, Notion setup step 2) — nothing was dropped"
+            )
 
     # ---- rescore ----------------------------------------------------------------------------------
 
@@ -322,8 +381,10 @@ class Workbench:
         trigger: str = "rescore",
         config: ScoringConfig | None = None,
         progress: Callable[[int, int], None] | None = None,
+        write_progress: Callable[[int, int], None] | None = None,
     ) -> RunReport:
-        """Rescore one practice, a tier, the failed ones or all, and write back when Notion is configured."""
+        """Rescore one practice, a tier, the failed ones or all, and write back when Notion is configured
+        (only these practices' writes: others stay queued for the next sync or push)."""
         cfg = config or self.config
         ids = self._select(practice_ids, tier, failed_only)
         with recorded_run(self.store, RunReport("rescore"), trigger, cfg.config_version) as report:
@@ -342,7 +403,7 @@ class Workbench:
                 progress=progress,
             )
             if self.notion_configured:
-                self._deliver(report)
+                self._deliver(report, only=None if ids is None else set(ids), progress=write_progress)
         return report
 
     def _select(self, practice_ids: list[str] | None, tier: str | None, failed_only: bool) -> list[str] | None:
@@ -380,7 +441,11 @@ class Workbench:
     def _refresh_from_notion(self, ids: list[str] | None, report: RunReport) -> None:
         """Seed §9's rescore loads the practice from Notion first, so it scores what the page says now."""
         rows, trashed, deleted = [], [], []
+        from_notion = {r[0] for r in self.store.query("SELECT practice_id FROM practices WHERE source = 'notion'")}
+        known = {r[0] for r in self.store.query("SELECT practice_id FROM practices")}
         for pid in ids or []:
+            if pid in known and pid not in from_notion:
+                continue  # demo or imported: there is no page to read
             page = self.gateway.page(pid)
             if page is None:
                 deleted.append(pid)
@@ -394,18 +459,9 @@ class Workbench:
             self.store.mark_gone(trashed, trashed=True)
             report.notes.append(f"in the Notion trash: {', '.join(trashed)}")
         if deleted:
+            self._require_database_access()
             self.store.mark_gone(deleted, trashed=False)
             report.notes.append(f"not in Notion any more: {', '.join(deleted)}")
-
-
-def _page_gone(exc: BaseException) -> str | None:
-    """'deleted' or 'trashed' when a write failed because the page is not there to write to."""
-    if isinstance(exc, APIResponseError):
-        if exc.status == 404:
-            return "deleted"
-        if exc.status == 400 and "archived" in str(exc).lower():
-            return "trashed"
-    return None
 
 
 def _minus(iso: str, delta: timedelta) -> str:

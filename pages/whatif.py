@@ -168,9 +168,12 @@ if c2.button(f"Apply {chosen.label}", key="apply", type="primary",
     store.activate_config(chosen.id)
     bar = st.progress(0.0, text="Rescoring the book…")
     try:
-        report = bench.rescore(trigger="apply", config=chosen.config,
-                               progress=lambda done, total: bar.progress(done / max(total, 1),
-                                                                         text=f"Rescored {done:,} of {total:,}"))
+        report = bench.rescore(
+            trigger="apply", config=chosen.config,
+            progress=lambda done, total: bar.progress(done / max(total, 1), text=f"Rescored {done:,} of {total:,}"),
+            write_progress=lambda done, total: bar.progress(
+                done / max(total, 1), text=f"Written to Notion: {done:,} of {total:,}"),
+        )
     except Exception as exc:
         ui.show_error(f"{chosen.label} is active, but rescoring stopped; run it again from Operations", exc)
     else:

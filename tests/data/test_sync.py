@@ -12,8 +12,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from data.demo import load_sample_book
-from data.notion import DEFAULT_SCORES, SCORE_OPTIONS, PropertyMapping
+from data.notion import DEFAULT_SCORES, SCORE_OPTIONS, NotionError, PropertyMapping
 from data.store import Store
 from data.sync import Workbench
 from scoring.config import ScoringConfig
@@ -706,3 +708,105 @@ def test_sync_with_a_mapping_of_other_property_names(notion_fake: FakeNotion, st
     score = store.score(pid)
     assert score["practice_size"] == 30 and score["decision_maker"] == 10
     assert notion_fake.plain(pid)["ICP Score"] == score["lead_score"]
+
+
+def test_missing_score_properties_stop_before_any_write(
+    notion_fake: FakeNotion, workbench: Workbench, store: Store
+) -> None:
+    spec = schema_spec(notion_fake, {})
+    spec.pop("Lead Score")
+    notion_fake.set_schema(spec)
+    seed_practices(notion_fake, 12, seed=31)
+    with pytest.raises(NotionError, match="no 'Lead Score' property yet; run `leadscore notion setup`"):
+        workbench.sync()
+    assert notion_fake.count(method="PATCH") == 0
+    assert store.outbox_summary()["size"] == 12  # scored, queued, nothing lost
+    assert store.runs(1)["status"].iloc[0] == "failed"
+    workbench.setup()
+    assert workbench.push().written == 12
+
+
+def test_a_systemic_rejection_stops_after_twenty_identical_errors(
+    notion_fake: FakeNotion, workbench: Workbench, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = seed_practices(notion_fake, 30, seed=32)
+    workbench.sync(push=False)
+    gateway = workbench.gateway
+    real = gateway.update_page
+    rejection = _rejection(notion_fake)
+
+    def refuse(page_id: str, properties: dict) -> dict:  # type: ignore[type-arg]
+        raise rejection
+
+    monkeypatch.setattr(gateway, "update_page", refuse)
+    report = workbench.push()
+    assert report.written == 0 and report.write_failures == 30
+    assert len(report.failures) == 20 and any("same error" in n for n in report.notes)
+    assert store.outbox_summary()["size"] == 30
+    monkeypatch.setattr(gateway, "update_page", real)
+    assert workbench.push().written == 30
+    assert_notion_matches_store(notion_fake, store, ids)
+
+
+def _rejection(notion_fake: FakeNotion) -> Exception:
+    """A real 400 validation_error from the fake, as notion-client raises it."""
+    from notion_client import APIResponseError
+
+    client = notion_fake.client()
+    try:
+        client.pages.update(page_id=notion_fake.page_ids()[0], properties={"No Such Property": {"number": 1}})
+    except APIResponseError as exc:
+        return exc
+    raise AssertionError("the fake accepted an unknown property")
+
+
+def test_losing_access_to_the_database_drops_nothing(
+    notion_fake: FakeNotion, workbench: Workbench, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Notion answers 404 for every page once the database is no longer shared: not a deleted page."""
+    seed_practices(notion_fake, 5, seed=33)
+    workbench.sync(push=False)
+    gateway = workbench.gateway
+    lost = _not_found(notion_fake)
+
+    def unshared(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+        raise lost
+
+    monkeypatch.setattr(gateway, "update_page", unshared)
+    monkeypatch.setattr(gateway.client.databases, "retrieve", unshared)
+    with pytest.raises(NotionError, match="can no longer see database"):
+        workbench.push()
+    assert store.outbox_summary()["size"] == 5
+    assert store.practice_count() == 5  # nobody marked deleted
+
+
+def test_a_page_that_is_really_gone_is_dropped_when_the_database_is_still_there(
+    notion_fake: FakeNotion, workbench: Workbench, store: Store
+) -> None:
+    ids = seed_practices(notion_fake, 3, seed=34)
+    workbench.sync(push=False)
+    notion_fake.delete_page(ids[0])
+    report = workbench.push()
+    assert report.written == 2 and store.practice(ids[0])["deleted"] == 1
+    assert any("no longer exists" in f for f in report.failures)
+
+
+def test_rescoring_an_imported_practice_never_asks_notion(
+    notion_fake: FakeNotion, workbench: Workbench, store: Store
+) -> None:
+    load_sample_book(store, n=3)
+    notion_fake.reset_log()
+    report = workbench.rescore(practice_ids=["demo-0001"], trigger="manual")
+    assert report.total == 1 and report.failed == 0
+    assert notion_fake.count() == 0
+    assert store.practice("demo-0001")["deleted"] == 0
+
+
+def _not_found(notion_fake: FakeNotion) -> Exception:
+    from notion_client import APIResponseError
+
+    try:
+        notion_fake.client().pages.retrieve(page_id="00000000-0000-4000-8000-000000000000")
+    except APIResponseError as exc:
+        return exc
+    raise AssertionError("the fake found a page that does not exist")
