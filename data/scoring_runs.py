@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from scoring.config import ScoringConfig, load_config
+from scoring.config import ScoringConfig, load_config, with_env
 from scoring.engine import score_record
 from scoring.models import ScoringOutput
 from scoring.orchestrator import ScoringOrchestrator
@@ -62,10 +62,11 @@ class RunReport:
 
 
 def active_config(store: Store, fallback: ScoringConfig | None = None) -> ScoringConfig:
-    """The store's active saved configuration, else the file/env configuration."""
+    """The store's active saved configuration, else the file configuration — with the environment's
+    operational overrides (AUTO_TRIGGER_SCORING, …) on top either way."""
     saved = store.active_config()
     if saved is not None:
-        return saved.config
+        return with_env(saved.config)
     return fallback or load_config()
 
 

@@ -378,16 +378,29 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
     return data
 
 
+def env_overrides(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The seed's operational settings given in the environment (field → raw text)."""
+    env = os.environ if env is None else env
+    return {field: env[var].strip() for var, field in ENV_OVERRIDES.items() if env.get(var, "").strip()}
+
+
 def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> ScoringConfig:
     """Defaults, then the file (if any), then the seed's environment overrides."""
     data: dict[str, Any] = read_config_file(path) if path is not None else {}
-    env = os.environ if env is None else env
-    for var, field in ENV_OVERRIDES.items():
-        raw = env.get(var)
-        if raw is not None and raw.strip() != "":
-            data[field] = raw.strip()
+    data.update(env_overrides(env))
     source = f"configuration ({path})" if path is not None else "configuration"
     return ScoringConfig.from_mapping(data, source=source)
+
+
+def with_env(config: ScoringConfig, env: Mapping[str, str] | None = None) -> ScoringConfig:
+    """``config`` with the environment's operational overrides (a saved version keeps its label)."""
+    overrides = env_overrides(env)
+    if not overrides or all(str(getattr(config, f)).lower() == v.lower() for f, v in overrides.items()):
+        return config
+    try:
+        return config.with_changes(**overrides, version=config.version)
+    except ConfigError as exc:
+        raise ConfigError(f"{exc} (from the environment)", exc.problems) from None
 
 
 def dict_to_toml(data: Mapping[str, Any]) -> str:

@@ -4,6 +4,9 @@
 record or any unexpected exception becomes a Failed :class:`ScoringOutput`. I/O reaches it only
 through the small :class:`PracticeLoader` protocol, so the module stays pure.
 
+The timeout interrupts whatever waits (loading a practice); the scoring step is synchronous CPU
+work, so a practice whose scoring overran the limit is reported as a timeout when it returns.
+
 pybreaker notes (DESIGN): ``call_async`` needs tornado and decorating a coroutine never trips, so
 the guarded work runs inside ``with breaker.calling():``. Timeouts and cancellations are excluded:
 they are the timeout's business, not evidence that scoring is broken.
@@ -91,6 +94,10 @@ class ScoringOrchestrator:
         timeout = self.config.scoring_timeout_seconds
         try:
             output = await asyncio.wait_for(self._guarded(raw, practice_id), timeout=timeout)
+            if time.perf_counter() - started > timeout:
+                # Scoring itself is synchronous CPU work that nothing can pre-empt (a thread would
+                # only keep burning CPU): a practice that overran the limit is still a timeout.
+                raise TimeoutError
         except TimeoutError:
             return self._failed(pid, started, "timeout", f"Scoring exceeded the {timeout * 1000:g} ms limit")
         except pybreaker.CircuitBreakerError:

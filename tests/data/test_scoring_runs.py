@@ -43,3 +43,20 @@ def test_thousands_of_ids_in_one_call(tmp_path: Path) -> None:
     report = run_scoring(store, wanted, kind="rescore", trigger="manual")
     assert report.total == len(wanted) == 1250
     assert store.history_count() == 1250
+
+
+def test_environment_overrides_apply_on_top_of_a_saved_active_config(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from data.scoring_runs import active_config
+    from scoring.config import ScoringConfig
+
+    store = Store.open(tmp_path / "s.db")
+    store.save_config("strict", ScoringConfig().with_changes(hot_tier_min=90), activate=True)
+    monkeypatch.delenv("AUTO_TRIGGER_SCORING", raising=False)
+    monkeypatch.delenv("CIRCUIT_BREAKER_FAIL_MAX", raising=False)
+    plain = active_config(store)
+    assert plain.auto_trigger_scoring is True and plain.config_version == "strict-v1"
+    monkeypatch.setenv("AUTO_TRIGGER_SCORING", "false")
+    monkeypatch.setenv("CIRCUIT_BREAKER_FAIL_MAX", "2")
+    cfg = active_config(store)
+    assert (cfg.auto_trigger_scoring, cfg.circuit_breaker_fail_max) == (False, 2)
+    assert cfg.hot_tier_min == 90 and cfg.config_version == "strict-v1"  # the saved version stays itself

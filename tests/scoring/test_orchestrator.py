@@ -142,3 +142,17 @@ def test_logs_are_structured(caplog: pytest.LogCaptureFixture) -> None:
     failed = next(r for r in caplog.records if getattr(r, "event", "") == "scoring_failed")
     assert (failed.practice_id, failed.error_type) == ("bad-1", "unexpected_error")
     assert failed.error_message == "KeyError: 'rating'"
+
+
+def test_a_scoring_that_overruns_the_limit_is_a_timeout_too() -> None:
+    import time
+
+    def slow(raw, cfg):
+        time.sleep(0.12)  # synchronous work longer than the 50 ms limit
+        return score_record(raw, cfg)
+
+    orch = orchestrator(scorer=slow)
+    out = run(orch.score(full_record()))
+    assert (out.scoring_status, out.error_type, out.lead_score) == ("Failed", "timeout", None)
+    assert out.scoring_duration_ms >= 120
+    assert orch.breaker.fail_counter == 0  # timeouts are not breaker failures
