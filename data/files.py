@@ -231,17 +231,32 @@ def neutralise_formula(value: Any) -> Any:
 
 @contextlib.contextmanager
 def atomic_output(path: Path, mode: str = "wb") -> Iterator[IO[Any]]:
-    """Write to a temporary sibling file, then move it over ``path``; on any error, nothing is left."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    """Write to a temporary sibling file, then move it over ``path``; on any error, nothing is left.
+
+    A path we cannot write is an InputError naming it; the file gets the usual permissions (umask),
+    not mkstemp's private 0600."""
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write here ({exc.strerror or exc})") from None
+    try:
+        os.chmod(tmp, 0o666 & ~_umask())
         with os.fdopen(fd, mode) as handle:
             yield handle
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):
+            raise InputError(f"{path}: could not write the file ({exc.strerror or exc})") from None
         raise
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
 
 
 def scored_frame(book: Book, outputs: Sequence[dict[str, Any]]) -> pd.DataFrame:
@@ -257,7 +272,9 @@ def scored_frame(book: Book, outputs: Sequence[dict[str, Any]]) -> pd.DataFrame:
 
 
 def formula_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells — and the header row, which carries the input's own column names — as plain text."""
     safe = frame.copy()
+    safe.columns = [neutralise_formula(str(c)) for c in safe.columns]
     for column in safe.columns:
         if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column].dtype):
             safe[column] = safe[column].map(neutralise_formula).astype(object)

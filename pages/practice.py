@@ -51,7 +51,7 @@ cols = st.columns(4)
 cols[0].metric("Lead score", "–" if not score or score["lead_score"] is None else score["lead_score"])
 cols[1].metric("Tier", ui.tier_label(tier))
 initial = practice["initial_score"]
-cols[2].metric("Initial score (Google Maps)", "–" if initial is None else f"{initial:.0f}")
+cols[2].metric("Initial score (Google Maps)", f"{initial:.0f}" if isinstance(initial, int | float) else "–")
 cols[3].metric("Scored with config", (score or {}).get("config_version") or "–")
 flags = orjson.loads(score["confidence_flags"]) if score else []
 st.markdown("**Confidence flags:** " + (", ".join(f"`{f}`" for f in flags) if flags else "none"))
@@ -66,13 +66,18 @@ if left.button("Rescore", key="rescore", type="primary", help="Score again now (
         ui.show_error("Rescore failed", exc)
     else:
         fresh = store.score(chosen)
-        if fresh and fresh["scoring_status"] == "Failed":
-            text = f"Rescored: Failed ({fresh['error_type']}) — {fresh['error_message']}"
+        gone = store.practice(chosen)
+        if gone and (gone["in_trash"] or gone["deleted"]):
+            status, text = "Failed", "This practice is no longer in Notion (trashed or deleted); it was not rescored."
+        elif fresh is None:
+            status, text = "Failed", f"Not rescored. {' '.join(report.notes)}"
+        elif fresh["scoring_status"] == "Failed":
+            status, text = "Failed", f"Rescored: Failed ({fresh['error_type']}) — {fresh['error_message']}"
         else:
-            text = f"Rescored: {fresh['lead_score']} ({fresh['priority_tier']}). {report.summary()}"
+            status, text = "Scored", f"Rescored: {fresh['lead_score']} ({fresh['priority_tier']}). {report.summary()}"
         for line in report.failures:
             text += f" Notion write pending: {line}"
-        ui.remember("rescore", {"status": fresh["scoring_status"] if fresh else "Failed", "text": text})
+        ui.remember("rescore", {"status": status, "text": text})
         st.rerun()
 right.caption("Rescoring reads the practice again (from Notion when connected) and records the result in its history.")
 

@@ -12,10 +12,11 @@ import pandas as pd
 import streamlit as st
 
 from data.demo import ensure_sample_book
-from data.notion import NotionSettings, PropertyMapping
-from data.store import Store, default_db_path
+from data.notion import NotionError, NotionSettings, PropertyMapping
+from data.store import Store, StoreError, default_db_path
 from data.sync import Workbench
 from data.views import prepare_leads
+from scoring.config import ConfigError
 from scoring.features import FeatureTable
 from scoring.vector import BookScores, score_table
 
@@ -39,7 +40,14 @@ def _workbench(db_path: str) -> Workbench:
 
 
 def workbench() -> Workbench:
-    return _workbench(str(default_db_path()))
+    """The shared workbench; a store or settings problem stops the page with a sentence, not a traceback."""
+    try:
+        return _workbench(str(default_db_path()))
+    except (StoreError, NotionError, ConfigError) as exc:
+        st.error(f"leadscore cannot start: {exc}")
+        st.info("Fix the file named above (or the LEADSCORE_DB / NOTION_* settings) and reload the page.")
+        st.stop()
+        raise  # st.stop() does not return
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)

@@ -264,3 +264,36 @@ def test_lines_even_pythons_json_cannot_carry_are_one_line_errors(tmp_path: Path
     source.write_bytes(orjson.dumps(full_record("ok")) + b"\n" + line + b"\n")
     assert_clean_failure(run("score", str(source), "-o", str(out)), f"{source}:2", why)
     assert not out.exists()
+
+
+def test_headers_that_look_like_formulas_are_text_too(tmp_path: Path) -> None:
+    source, out = tmp_path / "book.csv", tmp_path / "scores.xlsx"
+    source.write_text('practice_id,"=HYPERLINK(""http://x"")"\np1,x\n')
+    assert run("score", str(source), "-o", str(out)).exit_code == 0
+    header = [c.value for c in next(openpyxl.load_workbook(out).active.iter_rows(max_row=1))]
+    assert header[1] == "'=HYPERLINK(\"http://x\")"
+    csv_out = tmp_path / "scores.csv"
+    assert run("score", str(source), "-o", str(csv_out)).exit_code == 0
+    assert csv_out.read_text().splitlines()[0].startswith("practice_id,\"'=HYPERLINK")
+
+
+def test_an_output_path_we_cannot_write_is_one_line(tmp_path: Path) -> None:
+    source = tmp_path / "book.jsonl"
+    source.write_bytes(orjson.dumps(full_record()))
+    blocked = tmp_path / "file-not-dir"
+    blocked.write_text("x")
+    assert_clean_failure(run("score", str(source), "-o", str(blocked / "out.jsonl")), "out.jsonl", "cannot write")
+
+
+def test_output_files_get_ordinary_permissions(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    source, out = tmp_path / "book.jsonl", tmp_path / "out.csv"
+    source.write_bytes(orjson.dumps(full_record()))
+    old = os.umask(0o022)
+    try:
+        assert run("score", str(source), "-o", str(out)).exit_code == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644

@@ -302,3 +302,13 @@ def test_a_corrupt_upload_is_a_sentence_not_a_traceback(db: Path) -> None:
     assert any("cannot be imported" in e.value and "XLSX" in e.value for e in at.error)
     at.file_uploader(key="upload").clear().upload("book.csv", b"name,city\nA,B\n", "text/csv").run()
     assert any("no practice_id column" in e.value for e in at.error)
+
+
+def test_a_broken_mapping_file_is_a_sentence_on_every_page(db: Path, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    mapping = tmp_path / "mapping.toml"
+    mapping.write_text('[fields]\nvet_cnt = "Vet Count (Total)"\n')
+    monkeypatch.setenv("LEADSCORE_NOTION_MAPPING", str(mapping))
+    for path in PAGES:
+        at = page(path)
+        no_exception(at)
+        assert any("cannot start" in e.value and "vet_cnt" in e.value for e in at.error), path

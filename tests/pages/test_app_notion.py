@@ -82,3 +82,16 @@ def test_operations_shows_the_connection_and_pushes_the_outbox(connected, tmp_pa
     assert not at.exception
     assert store.outbox_summary()["size"] == 0
     assert any("40 written" in s.value for s in at.success)
+
+
+def test_rescoring_a_page_trashed_in_notion_says_so(connected, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    at = run()
+    at.button(key="sync_now").click().run()
+    store = Store.open(tmp_path / "store.db")
+    page_id = store.leads_frame()["practice_id"].iloc[0]
+    connected.trash_page(page_id)
+    at = run("pages/practice.py", id=page_id)
+    at.button(key="rescore").click().run()
+    assert not at.exception
+    assert any("no longer in Notion" in e.value for e in at.error)
+    assert store.practice(page_id)["in_trash"] == 1
