@@ -11,6 +11,9 @@ from scoring.models import ParsedInput, parse_input
 
 bench = ui.workbench()
 store = bench.store
+flash = ui.recall("rescore")  # the outcome of a Rescore press, shown whatever happens below
+if flash:
+    (st.error if flash["status"] == "Failed" else st.success)(flash["text"])
 everything = ui.leads(bench)
 if everything.empty:
     st.title("Practice")
@@ -26,8 +29,12 @@ chosen = st.sidebar.selectbox(
 )
 if chosen is None:
     st.title("Practice")
-    st.info("Choose a practice in the sidebar, or open one from the **Leads** table." +
-            (f" (No practice has id “{wanted}” in the store.)" if wanted else ""))
+    known = store.practice(wanted) if wanted else None
+    if known and (known["in_trash"] or known["deleted"]):
+        why = f"“{known['name'] or wanted}” was removed from Notion (trashed or deleted) and is no longer scored."
+    else:
+        why = f"No practice has id “{wanted}” in the store." if wanted else ""
+    st.info(f"{why} Choose a practice in the sidebar, or open one from the **Leads** table.".strip())
     st.stop()
 if chosen != wanted:
     st.query_params["id"] = chosen  # the address always names the practice shown
@@ -42,9 +49,6 @@ if not isinstance(record, dict):  # a damaged record: say so, keep the page usab
 st.title(practice["name"] or chosen)
 st.caption(" · ".join(x for x in (practice["address"], f"id {chosen}", f"source {practice['source']}") if x))
 
-flash = ui.recall("rescore")
-if flash:
-    (st.error if flash["status"] == "Failed" else st.success)(flash["text"])
 
 tier = "Failed" if score and score["scoring_status"] == "Failed" else (score or {}).get("priority_tier")
 cols = st.columns(4)
