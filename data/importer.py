@@ -11,6 +11,7 @@ import pandas as pd
 
 from scoring.breakdown import short_repr
 from scoring.features import FeatureTable, record_from_flat_row
+from scoring.fields import FLAT_COLUMNS
 
 from .files import InputError, read_csv_bytes, read_xlsx_bytes
 from .scoring_runs import RunReport, run_scoring
@@ -108,6 +109,7 @@ def import_upload(store: Store, preview: UploadPreview) -> RunReport:
                 sales["initial_score"] = None
         if sales.get("last_contact") is not None:
             sales["last_contact"] = str(sales["last_contact"])[:10]
+        extra = {c: _cell(flat[columns[c]]) for c in columns if c not in FLAT_COLUMNS and c not in SALES_COLUMNS}
         gm = record.get("google_maps_data", {})
         rows.append(
             {
@@ -117,6 +119,7 @@ def import_upload(store: Store, preview: UploadPreview) -> RunReport:
                 "address": gm.get("address") if isinstance(gm.get("address"), str) else None,
                 "record": record,
                 "enrichment_status": record.get("enrichment_status"),
+                "extra": {k: v for k, v in extra.items() if v is not None},
                 **sales,
             }
         )

@@ -181,6 +181,12 @@ def m001_initial(db: Database) -> None:
     db["state"].insert({"key": "revision", "value": "0"})
 
 
+@migrations()
+def m002_extra_columns(db: Database) -> None:
+    # Columns an imported file carried beyond SPEC §1: kept and exported again (SPEC §1).
+    db["practices"].add_column("extra", str)
+
+
 class StoreError(Exception):
     """A store we cannot use (wrong file, unreadable, newer schema); the message says what to do."""
 
@@ -386,10 +392,11 @@ class Store:
                     """
                     INSERT INTO practices (practice_id, source, name, address, url, record_json, inputs_hash,
                         enrichment_status, source_edited_time, initial_score, status, assigned_to, call_notes,
-                        last_contact, tags, notion_scores_json, problems, in_trash, deleted, first_seen, last_seen)
+                        last_contact, tags, notion_scores_json, problems, extra, in_trash, deleted, first_seen,
+                        last_seen)
                     VALUES (:practice_id, :source, :name, :address, :url, :record_json, :inputs_hash,
                         :enrichment_status, :source_edited_time, :initial_score, :status, :assigned_to, :call_notes,
-                        :last_contact, :tags, :notion_scores_json, :problems, :in_trash, 0, :now, :now)
+                        :last_contact, :tags, :notion_scores_json, :problems, :extra, :in_trash, 0, :now, :now)
                     ON CONFLICT(practice_id) DO UPDATE SET
                         source = excluded.source, name = excluded.name, address = excluded.address,
                         url = excluded.url, record_json = excluded.record_json, inputs_hash = excluded.inputs_hash,
@@ -399,6 +406,7 @@ class Store:
                         assigned_to = excluded.assigned_to, call_notes = excluded.call_notes,
                         last_contact = excluded.last_contact, tags = excluded.tags,
                         notion_scores_json = excluded.notion_scores_json, problems = excluded.problems,
+                        extra = COALESCE(excluded.extra, practices.extra),
                         in_trash = excluded.in_trash, deleted = 0, last_seen = excluded.last_seen
                     """,
                     {
@@ -421,6 +429,7 @@ class Store:
                         if row.get("notion_scores") is not None
                         else None,
                         "problems": orjson.dumps(row.get("problems") or []).decode(),
+                        "extra": orjson.dumps(row["extra"], default=str).decode() if row.get("extra") else None,
                         "in_trash": int(bool(row.get("in_trash"))),
                         "now": now,
                     },
@@ -605,7 +614,7 @@ class Store:
         """Every active practice with its current score and sales fields (the Leads table's source)."""
         return self.frame(
             """SELECT p.practice_id, p.name, p.address, p.url, p.source, p.enrichment_status, p.initial_score,
-                      p.status, p.assigned_to, p.last_contact, p.tags, p.problems,
+                      p.status, p.assigned_to, p.last_contact, p.tags, p.problems, p.extra,
                       s.lead_score, s.priority_tier, s.confidence_flags, s.scoring_status, s.error_type,
                       s.error_message, s.original_score, s.practice_size, s.call_volume, s.technology,
                       s.baseline, s.decision_maker, s.scoring_timestamp, s.config_version

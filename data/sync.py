@@ -223,9 +223,8 @@ class Workbench:
                 report.notes.append(f"auto-trigger is off: {len(pending)} practices wait for `leadscore rescore`")
             pending = []
         elif not cfg.auto_trigger_on_partial and pending:
-            partial = {
-                r[0] for r in self.store.query("SELECT practice_id FROM practices WHERE enrichment_status = 'Partial'")
-            }
+            sql = "SELECT practice_id FROM practices WHERE LOWER(TRIM(enrichment_status)) = 'partial'"
+            partial = {r[0] for r in self.store.query(sql)}
             waiting = [p for p in pending if p in partial]
             report.waiting = len(waiting)
             pending = [p for p in pending if p not in partial]

@@ -122,8 +122,9 @@ def owners_of(leads: pd.DataFrame) -> list[str]:
 
 
 def export_frame(view: pd.DataFrame) -> pd.DataFrame:
-    """What a download contains: the visible columns, lists as text."""
-    return pd.DataFrame(
+    """What a download contains: the visible columns, lists as text, then any extra columns an
+    imported file carried (SPEC §1: unknown columns are kept through to exports)."""
+    frame = pd.DataFrame(
         {
             "practice_id": view["practice_id"],
             "practice": view["name"],
@@ -139,6 +140,11 @@ def export_frame(view: pd.DataFrame) -> pd.DataFrame:
             "notion_url": view["url"],
         }
     )
+    if "extra" in view.columns and view["extra"].notna().any():
+        extras = pd.DataFrame([orjson.loads(e) if e else {} for e in view["extra"]], index=view.index)
+        taken = set(frame.columns)
+        frame = frame.join(extras.rename(columns=lambda c: c if c not in taken else f"{c} (imported)"))
+    return frame
 
 
 # ---- data quality ---------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 import pytest
 
-from data.store import Store
+from data.store import Store, migrations
 from scoring.config import ConfigError, ScoringConfig
 from tests.data.conftest import output_for, practice_row
 
@@ -77,7 +77,7 @@ def test_migrations_are_idempotent(tmp_path: Path) -> None:
         assert again.practice_count() == 1
         assert again.history_count() == 1
         applied = again.query("SELECT name, COUNT(*) FROM _sqlite_migrations GROUP BY name")
-        assert [tuple(r) for r in applied] == [("m001_initial", 1)]
+        assert [tuple(r) for r in applied] == [(m.name, 1) for m in migrations._migrations]
         again.close()
 
 
@@ -121,7 +121,7 @@ def test_processes_opening_a_new_store_at_once_all_succeed(tmp_path: Path) -> No
         assert store.practice_count() == n
         # Each migration was applied exactly once.
         applied = store.query("SELECT name, COUNT(*) FROM _sqlite_migrations GROUP BY name")
-        assert [tuple(r) for r in applied] == [("m001_initial", 1)]
+        assert [tuple(r) for r in applied] == [(m.name, 1) for m in migrations._migrations]
         store.close()
 
 
@@ -469,3 +469,24 @@ def test_two_processes_writing_at_once_never_fail(tmp_path: Path) -> None:
     assert store.history_count() == total
     assert store.query("SELECT COUNT(*) FROM runs WHERE status != 'completed'")[0][0] == 0
     store.close()
+
+
+def test_an_older_store_is_upgraded_in_place_without_losing_anything(tmp_path: Path) -> None:
+    import sqlite3
+
+    from sqlite_utils import Database
+
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode = WAL")
+    migrations.apply(Database(conn), stop_before="m002_extra_columns")  # the store as the first release made it
+    conn.execute(
+        "INSERT INTO practices (practice_id, record_json, inputs_hash, in_trash, deleted) VALUES ('p1', '{}', 'h', 0, 0)"
+    )
+    conn.commit()
+    conn.close()
+    store = Store.open(path)
+    assert store.practice("p1")["extra"] is None
+    assert {r[0] for r in store.query("SELECT name FROM _sqlite_migrations")} == {
+        m.name for m in migrations._migrations
+    }
