@@ -481,7 +481,8 @@ def test_an_older_store_is_upgraded_in_place_without_losing_anything(tmp_path: P
     conn.execute("PRAGMA journal_mode = WAL")
     migrations.apply(Database(conn), stop_before="m002_extra_columns")  # the store as the first release made it
     conn.execute(
-        "INSERT INTO practices (practice_id, record_json, inputs_hash, in_trash, deleted) VALUES ('p1', '{}', 'h', 0, 0)"
+        "INSERT INTO practices (practice_id, record_json, inputs_hash, in_trash, deleted) "
+        "VALUES ('p1', '{}', 'h', 0, 0)"
     )
     conn.commit()
     conn.close()
