@@ -8,13 +8,6 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-TIER_COLOURS = {
-    "Hot": "#C2410C",
-    "Warm": "#D97706",
-    "Cold": "#2563EB",
-    "Pending Enrichment": "#64748B",
-    "Failed": "#7C3AED",
-}
 COMPONENT_LABELS = {
     "practice_size": "Practice size",
     "call_volume": "Call volume",

@@ -15,7 +15,7 @@ import os
 import re
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -84,13 +84,13 @@ def _read_bytes(path: Path) -> bytes:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
 
 
-def read_book(path: str | Path, *, progress: Callable[[int], None] | None = None) -> Book:
+def read_book(path: str | Path) -> Book:
     """Read a book from ``path``; raises InputError for anything but a readable file of records."""
     path = Path(path)
     suffix = _suffix(path, INPUT_SUFFIXES, "input")
     data = _read_bytes(path)
     if suffix == ".jsonl":
-        records = parse_jsonl(data, path, progress=progress)
+        records = parse_jsonl(data, path)
         return Book(path, "records", FeatureTable.from_records(records), records=records)
     if suffix == ".json":
         records = parse_json_list(data, path)
@@ -100,7 +100,7 @@ def read_book(path: str | Path, *, progress: Callable[[int], None] | None = None
 
 
 def parse_jsonl(
-    data: bytes, path: Path, *, first_line: int = 1, progress: Callable[[int], None] | None = None
+    data: bytes, path: Path, *, first_line: int = 1
 ) -> list[Any]:
     records = []
     loads = orjson.loads
@@ -111,8 +111,6 @@ def parse_jsonl(
             records.append(loads(line))
         except orjson.JSONDecodeError as exc:
             records.append(_lenient_json(line, exc, f"{path}:{number}: line {number} is not valid JSON"))
-        if progress is not None and number % 10_000 == 0:
-            progress(10_000)
     return records
 
 

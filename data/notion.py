@@ -104,7 +104,7 @@ class NotionError(Exception):
 
 @dataclass(frozen=True)
 class NotionSettings:
-    api_key: str | None = None
+    api_key: str | None = field(default=None, repr=False)  # never printed, logged or shown
     database_id: str | None = None
     base_url: str = DEFAULT_BASE_URL
 
@@ -422,7 +422,7 @@ def describe_error(exc: BaseException) -> str:
     """One line for people: Notion's own message where there is one."""
     if isinstance(exc, APIResponseError):
         code = exc.code.value if hasattr(exc.code, "value") else exc.code
-        return f"Notion {exc.status} {code}: {(exc.body and _message_of(exc)) or exc}"
+        return f"Notion {exc.status} {code}: {exc}"
     if isinstance(exc, HTTPResponseError):
         return f"Notion answered HTTP {exc.status} with a non-JSON body"
     if isinstance(exc, RequestTimeoutError):
@@ -432,10 +432,6 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, httpx.TransportError):
         return f"the connection to Notion broke ({type(exc).__name__})"
     return f"{type(exc).__name__}: {exc}"
-
-
-def _message_of(exc: APIResponseError) -> str:
-    return str(exc)
 
 
 # Request pacing and retries. 2.9 req/s stays under Notion's 3 req/s average; five attempts with

@@ -35,8 +35,6 @@ DEFAULT_DB = Path(".leadscore") / "leadscore.db"
 BUSY_TIMEOUT_MS = 60_000
 MAX_SQL_PARAMETERS = 900  # well under SQLite's limit on variables in one statement (999 in old builds)
 
-SALES_FIELDS = ("initial_score", "status", "assigned_to", "call_notes", "last_contact", "tags")
-
 migrations = Migrations("leadscore")
 
 
@@ -796,13 +794,3 @@ def percentiles(durations_ms: Sequence[float]) -> dict[str, float | None]:
     values = np.asarray(durations_ms, dtype=float)
     p50, p95, p99 = np.percentile(values, [50, 95, 99])
     return {"p50_ms": round(float(p50), 3), "p95_ms": round(float(p95), 3), "p99_ms": round(float(p99), 3)}
-
-
-def wait_for_writer(store: Store, seconds: float = 5.0) -> None:  # pragma: no cover — debugging aid
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            with store.write():
-                return
-        except sqlite3.OperationalError:
-            time.sleep(0.05)

@@ -205,11 +205,9 @@ class Workbench:
             )
         ]
         for pid in (p for p in known if p not in seen):
-            page = self.gateway.page(pid)
-            if page is None:
-                report.deleted.append(pid)
-            elif page.get("in_trash") or page.get("archived"):
-                report.trashed.append(pid)
+            state = page_state(self.gateway.page(pid))
+            if state != "present":
+                (report.deleted if state == "deleted" else report.trashed).append(pid)
         if report.trashed:
             self.store.mark_gone(report.trashed, trashed=True)
         if report.deleted:
@@ -446,12 +444,11 @@ class Workbench:
             if pid in known and pid not in from_notion:
                 continue  # demo or imported: there is no page to read
             page = self.gateway.page(pid)
-            if page is None:
-                deleted.append(pid)
-            elif page.get("in_trash") or page.get("archived"):
-                trashed.append(pid)
-            else:
+            state = page_state(page)
+            if state == "present" and page is not None:
                 rows.append(read_page(page, self.mapping).store_row())
+            else:
+                (deleted if state == "deleted" else trashed).append(pid)
         if rows:
             self.store.upsert_practices(rows)
         if trashed:
@@ -461,6 +458,13 @@ class Workbench:
             self._require_database_access()
             self.store.mark_gone(deleted, trashed=False)
             report.notes.append(f"not in Notion any more: {', '.join(deleted)}")
+
+
+def page_state(page: dict[str, Any] | None) -> str:
+    """'deleted' (no page), 'trashed' (in Notion's trash) or 'present'."""
+    if page is None:
+        return "deleted"
+    return "trashed" if page.get("in_trash") or page.get("archived") else "present"
 
 
 def _minus(iso: str, delta: timedelta) -> str:

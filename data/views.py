@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -11,8 +11,9 @@ import orjson
 import pandas as pd
 
 from scoring.features import FeatureTable
+from scoring.whatif import TIER_ORDER
 
-TIERS = ["Hot", "Warm", "Cold", "Pending Enrichment", "Failed"]
+TIERS = TIER_ORDER  # Hot … Pending Enrichment, then Failed
 UNASSIGNED = "Unassigned"
 NOT_SCORED = "Not scored"
 # Columns people sort by, with the direction that puts the most useful rows first.
@@ -64,7 +65,18 @@ class LeadFilters:
     flags: Sequence[str] = ()  # a lead must carry every selected flag
     text: str = ""
     sort: str = DEFAULT_SORT
-    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any]) -> LeadFilters:
+        """The filters as the Leads page's widgets (keys tier, owner, min, flags, q, sort) hold them."""
+        return cls(
+            tiers=state.get("tier") or (),
+            owners=state.get("owner") or (),
+            min_score=int(state.get("min") or 0),
+            flags=state.get("flags") or (),
+            text=state.get("q") or "",
+            sort=state.get("sort") or DEFAULT_SORT,
+        )
 
     def describe(self) -> str:
         parts = []

@@ -4,7 +4,7 @@ import streamlit as st
 
 from data.files import InputError, table_bytes
 from data.importer import import_upload, preview_upload
-from data.views import DEFAULT_SORT, LeadFilters, export_frame, filter_leads
+from data.views import LeadFilters, export_frame, filter_leads
 from pages import ui
 
 bench = ui.workbench()
@@ -41,10 +41,7 @@ if upload is not None:
 
 st.subheader("Export")
 leads = ui.leads(bench)
-state = st.session_state
-filters = LeadFilters(tiers=state.get("tier") or (), owners=state.get("owner") or (),
-                      min_score=int(state.get("min") or 0), flags=state.get("flags") or (),
-                      text=state.get("q") or "", sort=state.get("sort") or DEFAULT_SORT)
+filters = LeadFilters.from_state(st.session_state)
 view = export_frame(filter_leads(leads, filters)) if not leads.empty else leads
 st.caption(f"The Leads view with its current filters ({filters.describe()}): {len(view):,} practices. "
            "Cells that a spreadsheet would run as formulas are written as text.")

@@ -41,25 +41,13 @@ with st.sidebar:
     st.caption("Filters are part of the page address: copy the URL to share this exact view.")
 
 
-def current_filters() -> LeadFilters:
-    state = st.session_state
-    return LeadFilters(
-        tiers=state.get("tier") or (),
-        owners=state.get("owner") or (),
-        min_score=int(state.get("min") or 0),
-        flags=state.get("flags") or (),
-        text=state.get("q") or "",
-        sort=state.get("sort") or next(iter(SORTS)),
-    )
-
-
 @st.fragment(run_every="60s")
 def leads_table() -> None:
     all_leads = ui.leads(bench)  # re-read every minute: other sessions and syncs show up
     counts = tier_counts(all_leads)
     for column, tier in zip(st.columns(len(TIERS)), TIERS, strict=True):
         column.metric(ui.tier_label(tier), f"{counts[tier]:,}")
-    filters = current_filters()
+    filters = LeadFilters.from_state(st.session_state)
     view = filter_leads(all_leads, filters)
     st.caption(f"{len(view):,} of {len(all_leads):,} practices · {filters.describe()} · sorted by {filters.sort}")
     if view.empty:

@@ -95,18 +95,10 @@ def failed_dict(
 
 
 def failed_output(
-    practice_id: str | None,
-    error_type: str,
-    message: str,
-    *,
-    now: datetime | None = None,
-    duration_ms: int = 0,
-    **breakdown_extra: Any,
+    practice_id: str | None, error_type: str, message: str, *, now: datetime | None = None, duration_ms: int = 0
 ) -> ScoringOutput:
     stamp = iso_timestamp(now or utc_now())
-    return ScoringOutput.model_validate(
-        failed_dict(practice_id, error_type, message, stamp, duration_ms, **breakdown_extra)
-    )
+    return ScoringOutput.model_validate(failed_dict(practice_id, error_type, message, stamp, duration_ms))
 
 
 def score_parsed(
