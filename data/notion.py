@@ -24,7 +24,7 @@ from notion_client import APIResponseError, Client
 from notion_client.errors import HTTPResponseError, RequestTimeoutError
 
 from scoring.breakdown import MAX_BREAKDOWN_CHARS
-from scoring.fields import nest
+from scoring.fields import nest, split_flat_list
 
 log = logging.getLogger("leadscore.notion")
 
@@ -235,8 +235,9 @@ def plain_value(prop: Mapping[str, Any] | None) -> Any:
 
 
 def _as_list(value: Any) -> Any:
+    """Text holding a list: items on separate lines or separated by ';' (as in flat files)."""
     if isinstance(value, str):
-        return [p.strip() for p in value.replace("\r", "\n").replace("\n", ";").split(";") if p.strip()]
+        return split_flat_list(value.replace("\r", "\n").replace("\n", ";"))
     return value
 
 

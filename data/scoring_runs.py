@@ -15,6 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import orjson
+
 from scoring.config import ScoringConfig, load_config, with_env
 from scoring.engine import score_record
 from scoring.models import ScoringOutput
@@ -90,9 +92,8 @@ def score_practices(
     run_id: int | None,
     report: RunReport,
     notion_scores: dict[str, dict[str, Any] | None] | None = None,
-    orchestrator: ScoringOrchestrator | None = None,
     progress: Callable[[int, int], None] | None = None,
-) -> list[dict[str, Any]]:
+) -> None:
     """Score ``records`` — (practice id, stored record) pairs — and save them (current score, history,
     outbox) in batches. Outputs carry the store's id even when a record is too broken to name itself.
 
@@ -100,8 +101,7 @@ def score_practices(
     practice is queued only when it has a page and its new values differ from the page's.
     """
     durations: dict[str, float] = {}
-    orch = orchestrator or ScoringOrchestrator(config, scorer=_timed_scorer(durations))
-    all_outputs: list[dict[str, Any]] = []
+    orch = ScoringOrchestrator(config, scorer=_timed_scorer(durations))
     all_durations: list[float] = []
     for start in range(0, len(records), SAVE_BATCH):
         pairs = records[start : start + SAVE_BATCH]
@@ -135,13 +135,11 @@ def score_practices(
             else:
                 report.tiers[out["priority_tier"]] += 1
         report.total += len(outputs)
-        all_outputs.extend(outputs)
         all_durations.extend(batch_durations)
         if progress is not None:
             progress(min(start + SAVE_BATCH, len(records)), len(records))
     report.notes.append(_percentile_note(all_durations))
     report.durations_ms.extend(all_durations)
-    return all_outputs
 
 
 def run_coroutine(coro: Coroutine[Any, Any, T]) -> T:
@@ -167,6 +165,30 @@ def _percentile_note(durations: list[float]) -> str:
     return f"per-practice time p50 {p['p50_ms']} ms, p95 {p['p95_ms']} ms, p99 {p['p99_ms']} ms"
 
 
+def score_stored(
+    store: Store,
+    practice_ids: Sequence[str] | None,
+    *,
+    config: ScoringConfig,
+    trigger: str,
+    report: RunReport,
+    notion: bool,
+    progress: Callable[[int, int], None] | None = None,
+) -> None:
+    """Score stored practices (all active ones when ``practice_ids`` is None) into ``report``'s run;
+    with ``notion``, queue write-backs for the pages whose score values change."""
+    score_practices(
+        store,
+        store.records_by_id(practice_ids),
+        config=config,
+        trigger=trigger,
+        run_id=report.run_id,
+        report=report,
+        notion_scores=store_notion_scores(store, practice_ids) if notion else None,
+        progress=progress,
+    )
+
+
 def run_scoring(
     store: Store,
     practice_ids: Sequence[str] | None,
@@ -174,23 +196,12 @@ def run_scoring(
     kind: str,
     trigger: str,
     config: ScoringConfig | None = None,
-    notion_scores: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> RunReport:
-    """Score stored practices (all active ones when ``practice_ids`` is None) as one recorded run."""
+    """Score stored practices as one recorded run, without Notion (demo, import, benchmarks)."""
     cfg = config or active_config(store)
     with recorded_run(store, RunReport(kind), trigger, cfg.config_version) as report:
-        current = store_notion_scores(store, practice_ids) if notion_scores else None
-        score_practices(
-            store,
-            store.records_by_id(practice_ids),
-            config=cfg,
-            trigger=trigger,
-            run_id=report.run_id,
-            report=report,
-            notion_scores=current,
-            progress=progress,
-        )
+        score_stored(store, practice_ids, config=cfg, trigger=trigger, report=report, notion=False, progress=progress)
     return report
 
 
@@ -236,8 +247,6 @@ def finish(store: Store, report: RunReport, status: str = "completed", error: st
 
 def store_notion_scores(store: Store, practice_ids: Sequence[str] | None = None) -> dict[str, dict[str, Any] | None]:
     """What each Notion page held in its score properties when last seen (or written)."""
-    import orjson
-
     rows = store.query("SELECT practice_id, notion_scores_json FROM practices WHERE source = 'notion'")
     wanted = set(practice_ids) if practice_ids is not None else None
     return {r[0]: (orjson.loads(r[1]) if r[1] else None) for r in rows if wanted is None or r[0] in wanted}

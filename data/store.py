@@ -362,22 +362,18 @@ class Store:
         rows = self.query("SELECT value FROM state WHERE key = ?", (key,))
         return orjson.loads(rows[0][0]) if rows and key != "revision" else default
 
-    def set_state(self, key: str, value: Any, conn: sqlite3.Connection | None = None) -> None:
+    def set_state(self, key: str, value: Any) -> None:
         sql = "INSERT INTO state(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"
-        if conn is not None:
-            conn.execute(sql, (key, orjson.dumps(value).decode()))
-            return
         with self.write() as w:
             w.execute(sql, (key, orjson.dumps(value).decode()))
 
     # ---- practices --------------------------------------------------------------------------------
 
-    def upsert_practices(self, rows: Iterable[dict[str, Any]], conn: sqlite3.Connection | None = None) -> list[str]:
+    def upsert_practices(self, rows: Iterable[dict[str, Any]]) -> list[str]:
         """Insert or update practices; returns the ids whose scoring inputs changed (or are new)."""
         now = utc_now_iso()
         changed: list[str] = []
-        with contextlib.ExitStack() as stack:
-            w = conn if conn is not None else stack.enter_context(self.write())
+        with self.write() as w:
             for row in rows:
                 record = row["record"]
                 digest = inputs_hash(record)
@@ -440,12 +436,6 @@ class Store:
         with self.write() as w:
             w.executemany(f"UPDATE practices SET {column} = 1 WHERE practice_id = ?", [(p,) for p in practice_ids])
             w.executemany("DELETE FROM outbox WHERE practice_id = ?", [(p,) for p in practice_ids])
-
-    def set_notion_scores(self, practice_id: str, values: dict[str, Any], conn: sqlite3.Connection) -> None:
-        conn.execute(
-            "UPDATE practices SET notion_scores_json = ? WHERE practice_id = ?",
-            (orjson.dumps(values).decode(), practice_id),
-        )
 
     def practice_count(self, *, active_only: bool = True) -> int:
         where = " WHERE in_trash = 0 AND deleted = 0" if active_only else ""
@@ -645,7 +635,10 @@ class Store:
                 "SELECT notion_scores_json FROM practices WHERE practice_id = ?", (practice_id,)
             ).fetchone()
             merged = {**(orjson.loads(current[0]) if current and current[0] else {}), **written}
-            self.set_notion_scores(practice_id, merged, w)
+            w.execute(
+                "UPDATE practices SET notion_scores_json = ? WHERE practice_id = ?",
+                (orjson.dumps(merged).decode(), practice_id),
+            )
 
     def write_failed(self, practice_id: str, history_id: int, error: str) -> None:
         with self.write() as w:
@@ -655,9 +648,15 @@ class Store:
                 (error[:1000], utc_now_iso(), practice_id, history_id),
             )
 
-    def drop_write(self, practice_id: str) -> None:
+    def queue_writes(self, writes: dict[str, tuple[int, dict[str, Any]]]) -> None:
+        """Queue write-backs (practice id → (history id, score values)) unless one already waits."""
+        now = utc_now_iso()
         with self.write() as w:
-            w.execute("DELETE FROM outbox WHERE practice_id = ?", (practice_id,))
+            w.executemany(
+                "INSERT OR IGNORE INTO outbox (practice_id, history_id, properties_json, queued_at) "
+                "VALUES (?, ?, ?, ?)",
+                [(pid, hid, orjson.dumps(values).decode(), now) for pid, (hid, values) in writes.items()],
+            )
 
     # ---- runs -------------------------------------------------------------------------------------
 

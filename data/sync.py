@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
+import orjson
 from notion_client import APIResponseError
 from notion_client.errors import HTTPResponseError, RequestTimeoutError
 
@@ -34,9 +35,10 @@ from .notion import (
     read_page,
     schema_report,
     score_properties,
+    score_values,
 )
-from .scoring_runs import RunReport, active_config, recorded_run, score_practices, store_notion_scores
-from .store import Store, utc_now_iso
+from .scoring_runs import RunReport, active_config, recorded_run, score_stored
+from .store import Store
 
 log = logging.getLogger("leadscore.sync")
 OVERLAP = timedelta(minutes=3)  # last_edited_time is rounded to the minute; re-read a little
@@ -176,11 +178,7 @@ class Workbench:
         batch: list[dict[str, Any]] = []
         for page in self.gateway.pages(edited_since=since):
             parsed = read_page(page, self.mapping)
-            if missing:
-                parsed_row = parsed.store_row() | {"problems": [f"missing property {m}" for m in missing]}
-            else:
-                parsed_row = parsed.store_row()
-            batch.append(parsed_row)
+            batch.append(parsed.store_row() | {"problems": [f"missing property {m}" for m in missing]})
             seen.add(parsed.practice_id)
             if parsed.edited and (newest is None or parsed.edited > newest):
                 newest = parsed.edited
@@ -228,49 +226,27 @@ class Workbench:
             pending = [p for p in pending if p not in partial]
         if pending:
             say(f"scoring {len(pending)} practices")
-            score_practices(
-                self.store,
-                self.store.records_by_id(pending),
-                config=cfg,
-                trigger="auto",
-                run_id=report.run_id,
-                report=report,
-                notion_scores=store_notion_scores(self.store, pending),
-            )
+            score_stored(self.store, pending, config=cfg, trigger="auto", report=report, notion=True)
         self._reconcile(report)
 
     def _reconcile(self, report: SyncReport) -> None:
         """Queue a write for pages whose score properties no longer match the current score
         (edited by hand in Notion, or never written); matching pages are left alone."""
-        import orjson
-
         rows = self.store.query(
-            """SELECT p.practice_id, p.notion_scores_json, s.lead_score, s.priority_tier, s.score_breakdown,
-                      s.confidence_flags, s.scoring_status, s.history_id
+            """SELECT p.practice_id, p.notion_scores_json, s.history_id, s.lead_score, s.priority_tier,
+                      s.score_breakdown, s.confidence_flags, s.scoring_status
                FROM practices p JOIN scores s ON s.practice_id = p.practice_id
                LEFT JOIN outbox o ON o.practice_id = p.practice_id
                WHERE p.source = 'notion' AND p.in_trash = 0 AND p.deleted = 0 AND o.practice_id IS NULL"""
         )
         queued = {}
         for r in rows:
-            values = {
-                "lead_score": r[2],
-                "priority_tier": r[3],
-                "score_breakdown": r[4],
-                "confidence_flags": orjson.loads(r[5] or "[]"),
-                "scoring_status": r[6],
-            }
-            diff = changed_values(values, orjson.loads(r[1]) if r[1] else None)
+            current = score_values({**dict(r), "confidence_flags": orjson.loads(r["confidence_flags"] or "[]")})
+            diff = changed_values(current, orjson.loads(r["notion_scores_json"]) if r["notion_scores_json"] else None)
             if diff:
-                queued[r[0]] = (r[7], diff)
+                queued[r["practice_id"]] = (r["history_id"], diff)
         if queued:
-            with self.store.write() as w:
-                for pid, (history_id, diff) in queued.items():
-                    w.execute(
-                        "INSERT OR IGNORE INTO outbox (practice_id, history_id, properties_json, queued_at) "
-                        "VALUES (?, ?, ?, ?)",
-                        (pid, history_id, orjson.dumps(diff).decode(), utc_now_iso()),
-                    )
+            self.store.queue_writes(queued)
             report.queued += len(queued)
             report.notes.append(f"{len(queued)} pages held different score values; queued to restore them")
 
@@ -302,8 +278,11 @@ class Workbench:
                 progress(position, len(pending))
             if streak >= GIVE_UP_AFTER or same >= SAME_ERROR_LIMIT:
                 left = len(pending) - position
-                why = f"Notion kept failing ({streak} writes in a row)" if streak >= GIVE_UP_AFTER else (
-                    f"Notion rejected {same} writes in a row with the same error ({last_error})")
+                why = (
+                    f"Notion kept failing ({streak} writes in a row)"
+                    if streak >= GIVE_UP_AFTER
+                    else (f"Notion rejected {same} writes in a row with the same error ({last_error})")
+                )
                 report.notes.append(f"{why}; {left} more writes stay queued for the next sync or `leadscore push`")
                 report.write_failures += left
                 break
@@ -326,14 +305,19 @@ class Workbench:
                 report.write_failures += 1
                 report.failures.append(f"{pid}: {error}")
                 self.store.write_failed(pid, item["history_id"], error)
-                log.warning("write to %s failed: %s", pid, error,
-                            extra={"event": "notion_write_failed", "practice_id": pid})
+                log.warning(
+                    "write to %s failed: %s", pid, error, extra={"event": "notion_write_failed", "practice_id": pid}
+                )
                 continue
             streak = same = 0
             self.store.write_done(pid, item["history_id"], item["properties"])
             report.written += 1
-            log.info("wrote %s to %s", ", ".join(item["properties"]), pid,
-                     extra={"event": "notion_write", "practice_id": pid, "fields": list(item["properties"])})
+            log.info(
+                "wrote %s to %s",
+                ", ".join(item["properties"]),
+                pid,
+                extra={"event": "notion_write", "practice_id": pid, "fields": list(item["properties"])},
+            )
         if progress is not None:
             progress(len(pending), len(pending))
 
@@ -387,16 +371,13 @@ class Workbench:
         with recorded_run(self.store, RunReport("rescore"), trigger, cfg.config_version) as report:
             if practice_ids and self.notion_configured:
                 self._refresh_from_notion(ids, report)
-            records = self.store.records_by_id(ids)
-            current = store_notion_scores(self.store, ids) if self.notion_configured else None
-            score_practices(
+            score_stored(
                 self.store,
-                records,
+                ids,
                 config=cfg,
                 trigger=trigger,
-                run_id=report.run_id,
                 report=report,
-                notion_scores=current,
+                notion=self.notion_configured,
                 progress=progress,
             )
             if self.notion_configured:

@@ -122,7 +122,8 @@ right.plotly_chart(movement_figure(matrix), width="stretch", key="whatif_movemen
 st.markdown("**Movement matrix** (rows: tier now, columns: tier with these settings)")
 st.dataframe(matrix, width="stretch", key="movement_matrix")
 moved = movers(before, after)
-names = dict(zip(ui.leads(bench)["practice_id"], ui.leads(bench)["name"], strict=True))
+book_leads = ui.leads(bench)
+names = dict(zip(book_leads["practice_id"], book_leads["name"], strict=True))
 st.markdown(f"**{len(moved):,} practices change tier**")
 if not moved.empty:
     st.dataframe(moved.assign(practice=moved["practice_id"].map(names)), hide_index=True, width="stretch",

@@ -97,3 +97,14 @@ def test_movers_order_biggest_change_first() -> None:
     after = score_table(book(), CFG.with_changes(decision_maker_points=30, hot_tier_min=100))
     moved = movers(before, after)
     assert moved["change"].abs().is_monotonic_decreasing
+
+
+def test_book_scores_as_one_table() -> None:
+    frame = score_table(book(), CFG).to_frame()
+    assert frame["practice_id"].tolist()[:3] == ["hot", "warm", "pending"]
+    assert frame["lead_score"].tolist()[:3] == [112, 73, 12] and frame["lead_score"].isna().iloc[3]
+    assert frame["priority_tier"].astype(object).tolist()[:3] == ["Hot", "Warm", "Pending Enrichment"]
+    assert frame["scoring_status"].tolist() == ["Scored", "Scored", "Scored", "Failed"]
+    assert frame.loc[1, "confidence_flags"] == ("Low Confidence Vet Count", "Missing Decision Maker")
+    assert frame.loc[0, ["practice_size", "call_volume", "technology", "baseline", "decision_maker"]].tolist() == [
+        30, 30, 30, 12, 10]
