@@ -16,7 +16,7 @@ if flash:
 st.subheader("Import practices")
 st.caption("A CSV or XLSX with the columns of SPEC §1 (practice_id, name, address, … decision_maker_linkedin; "
            "lists separated by “;”). Optional: status, assigned_to, last_contact, tags, initial_score. "
-           "Unknown columns are ignored. Nothing is stored until you press Import.")
+           "Other columns are kept and come back in exports. Nothing is stored until you press Import.")
 upload = st.file_uploader("CSV or XLSX file", type=["csv", "xlsx"], key="upload")
 if upload is not None:
     try:
