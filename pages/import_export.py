@@ -3,7 +3,7 @@
 import streamlit as st
 
 from data.files import InputError, table_bytes
-from data.importer import import_upload, preview_upload
+from data.files.importer import import_upload, preview_upload
 from data.views import LeadFilters, export_frame, filter_leads
 from pages import ui
 

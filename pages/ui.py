@@ -13,8 +13,8 @@ import streamlit as st
 
 from data.demo import ensure_sample_book
 from data.notion import NotionError, NotionSettings, PropertyMapping
+from data.notion.sync import Workbench
 from data.store import Store, StoreError, default_db_path
-from data.sync import Workbench
 from data.views import prepare_leads
 from scoring.config import ConfigError
 from scoring.features import FeatureTable

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from data.notion import DEFAULT_SCORES, NotionGateway, NotionSettings, PropertyMapping
+from data.notion.sync import Workbench
 from data.store import Store
-from data.sync import Workbench
 from scoring.config import ScoringConfig
 from scoring.engine import score_record
 from tests.notion_fake import FakeNotion

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-import data.sync
+import data.notion.sync
 from data.cli import main
 from data.notion import NotionGateway
 from data.store import DEFAULT_DB, Store
@@ -33,7 +33,7 @@ def run() -> Callable[..., Result]:
 def fast_cli_gateway(monkeypatch: pytest.MonkeyPatch) -> None:
     """The CLI builds its own NotionGateway (2.9 requests/s, seconds of back-off): make it quick."""
     fast = functools.partial(NotionGateway, rate=1000, burst=1000, backoff=0.001, max_backoff=0.01)
-    monkeypatch.setattr(data.sync, "NotionGateway", fast)
+    monkeypatch.setattr(data.notion.sync, "NotionGateway", fast)
 
 
 def notion_env(srv: FakeNotion, **extra: str) -> dict[str, str]:

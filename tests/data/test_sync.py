@@ -16,8 +16,8 @@ import pytest
 
 from data.demo import load_sample_book
 from data.notion import DEFAULT_SCORES, SCORE_OPTIONS, NotionError, PropertyMapping
+from data.notion.sync import Workbench
 from data.store import Store
-from data.sync import Workbench
 from scoring.config import ScoringConfig
 from tests.data.conftest import (
     ENV_VARS,

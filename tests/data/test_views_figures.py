@@ -11,7 +11,7 @@ import pytest
 
 from data.figures import components_figure, history_figure, movement_figure, score_steps_figure, tier_counts_figure
 from data.files import InputError, neutralise_formula, table_bytes
-from data.importer import import_upload, preview_upload
+from data.files.importer import import_upload, preview_upload
 from data.store import Store
 from data.views import LeadFilters, data_quality, export_frame, filter_leads, prepare_leads, sort_leads
 from scoring.engine import score_record

@@ -16,9 +16,9 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
-import data.batch as batch
+import data.files.batch as batch
 from data.cli import main
-from data.files import parse_jsonl
+from data.files.readers import parse_jsonl
 from scoring.config import ScoringConfig
 from scoring.engine import book_outputs, score_record
 from scoring.fast_outputs import render_jsonl

@@ -22,23 +22,12 @@ from notion_client.errors import HTTPResponseError, RequestTimeoutError
 
 from scoring.config import ScoringConfig
 
-from .notion import (
-    SCORE_OPTIONS,
-    SCORE_TYPES,
-    NotionError,
-    NotionGateway,
-    NotionSettings,
-    PropertyMapping,
-    changed_values,
-    describe_error,
-    is_transient,
-    read_page,
-    schema_report,
-    score_properties,
-    score_values,
-)
-from .scoring_runs import RunReport, active_config, recorded_run, score_stored
-from .store import Store
+from ..scoring_runs import RunReport, active_config, recorded_run, score_stored
+from ..store import Store
+from .gateway import NotionGateway, describe_error, is_transient
+from .mapping import SCORE_OPTIONS, SCORE_TYPES, PropertyMapping
+from .properties import changed_values, read_page, schema_report, score_properties, score_values
+from .settings import NotionError, NotionSettings
 
 log = logging.getLogger("leadscore.sync")
 OVERLAP = timedelta(minutes=3)  # last_edited_time is rounded to the minute; re-read a little

@@ -16,10 +16,10 @@ from scoring.config import ScoringConfig
 from scoring.vector import retier, score_table
 from scoring.whatif import movement_matrix, movers, tier_counts
 
-from .bench import Echo, Result, best_of, median_of
-from .demo import demo_rows
-from .scoring_runs import run_scoring
-from .store import Store
+from ..demo import demo_rows
+from ..scoring_runs import run_scoring
+from ..store import Store
+from .core import Echo, Result, best_of, median_of
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -69,8 +69,8 @@ def bench_writeback(n: int, echo: Echo) -> list[Result]:
     from tests.notion_fake.seed import seed_practices
     from tests.notion_fake.server import FakeNotion
 
-    from .notion import NotionGateway, NotionSettings, PropertyMapping
-    from .sync import Workbench
+    from ..notion import NotionGateway, NotionSettings, PropertyMapping
+    from ..notion.sync import Workbench
 
     with tempfile.TemporaryDirectory(prefix="leadscore-bench-") as tmp, FakeNotion() as srv:
         seed_practices(srv, n, seed=5)

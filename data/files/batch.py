@@ -21,19 +21,8 @@ from scoring.fast_outputs import render_jsonl
 from scoring.fast_records import table_from_jsonl
 from scoring.features import FeatureTable
 
-from .files import (
-    INPUT_SUFFIXES,
-    OUTPUT_SUFFIXES,
-    Book,
-    InputError,
-    _read_bytes,
-    _suffix,
-    atomic_output,
-    parse_jsonl,
-    read_book,
-    scored_frame,
-    write_table,
-)
+from .readers import INPUT_SUFFIXES, Book, InputError, _read_bytes, _suffix, parse_jsonl, read_book
+from .writers import OUTPUT_SUFFIXES, atomic_output, scored_frame, write_table
 
 PROGRESS_MIN_ROWS = 20_000  # smaller files finish before a bar is worth drawing
 

@@ -13,9 +13,9 @@ from scoring.breakdown import short_repr
 from scoring.features import FeatureTable, record_from_flat_row
 from scoring.fields import FLAT_COLUMNS
 
-from .files import InputError, read_csv_bytes, read_xlsx_bytes
-from .scoring_runs import RunReport, run_scoring
-from .store import Store
+from ..scoring_runs import RunReport, run_scoring
+from ..store import Store
+from .readers import InputError, read_csv_bytes, read_xlsx_bytes
 
 # Optional sales columns an import may carry (the Leads table shows them).
 SALES_COLUMNS = {

@@ -1,4 +1,4 @@
-"""The `leadscore` command line. Commands are thin: they parse options and call a workflow."""
+"""`leadscore score` and `leadscore bench`: files in, scores out; the performance targets measured."""
 
 from __future__ import annotations
 
@@ -7,47 +7,7 @@ from pathlib import Path
 
 import click
 
-from scoring.config import ConfigError, ScoringConfig, load_config
-
-
-def fail(message: str, code: int = 2) -> None:
-    """A one-line error on stderr and a non-zero exit: never a traceback for bad input."""
-    click.echo(f"leadscore: error: {message}", err=True)
-    sys.exit(code)
-
-
-def config_option(func):  # type: ignore[no-untyped-def]
-    return click.option(
-        "--config",
-        "config_path",
-        type=click.Path(dir_okay=False, path_type=Path),
-        help="Scoring configuration file (.toml or .json); defaults to SPEC's numbers.",
-    )(func)
-
-
-def resolve_config(config_path: Path | None) -> ScoringConfig:
-    try:
-        return load_config(config_path)
-    except ConfigError as exc:
-        fail(str(exc))
-        raise  # unreachable; keeps type checkers content
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="leadscore")
-@click.option(
-    "--log-level",
-    type=click.Choice(["debug", "info", "warning", "error"]),
-    default="warning",
-    show_default=True,
-    help="What to log on stderr (info: every scoring, retry and write).",
-)
-@click.option("--log-json", is_flag=True, help="Log one JSON object per event, with all structured fields.")
-def main(log_level: str, log_json: bool) -> None:
-    """Lead scoring for veterinary practices: score files, sync with Notion, run the benchmark."""
-    from .logs import configure
-
-    configure(log_level, log_json)
+from .app import config_option, fail, main, resolve_config
 
 
 @main.command()
@@ -72,7 +32,7 @@ def score(
     One ScoringOutput per input record, in input order. Records with bad values are scored
     (degraded) or reported as Failed; only an unusable file is an error (exit status 2).
     """
-    from .batch import InputError, score_file
+    from ..files.batch import InputError, score_file
 
     cfg = resolve_config(config_path)
     try:
@@ -94,12 +54,7 @@ def score(
 @click.option("--only", multiple=True, help="Run only the named benchmarks (repeatable).")
 def bench(quick: bool, only: tuple[str, ...]) -> None:
     """Measure the performance targets and print numbers and ratios."""
-    from .bench import run_benchmarks
+    from ..bench import run_benchmarks
 
     run_benchmarks(quick=quick, only=set(only), echo=click.echo)
 
-
-from . import cli_store  # noqa: E402,F401 — registers the store and Notion commands on `main`
-
-if __name__ == "__main__":  # pragma: no cover
-    main()
