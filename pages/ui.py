@@ -20,6 +20,29 @@ from scoring.config import ConfigError
 from scoring.features import FeatureTable
 from scoring.vector import BookScores, score_table
 
+# Everything Streamlit's Markdown gives meaning to: CommonMark's escapable punctuation (links, images,
+# emphasis, code, headings, lists, tables, HTML) plus ":" (":red[…]" colours, ":material/…:" icons and
+# "http:" autolinks) and "$" (KaTeX). Escaped with a backslash, each shows as itself.
+_MARKDOWN_SPECIALS = frozenset("\\`*_{}[]()<>#+-.!|~$:=\"'&%@^,;?/")
+
+
+def md_escape(text: object) -> str:
+    """User text (a name, address, note, file name, query parameter) for any Streamlit call that renders
+    Markdown (titles, captions, messages, labels): every character Markdown could interpret is escaped,
+    so it shows literally. None → "—"."""
+    if text is None:
+        return "—"
+    out = []
+    for ch in str(text):
+        if ch in _MARKDOWN_SPECIALS:
+            out.append("\\" + ch)
+        elif ch in "\r\n":
+            out.append(" ")  # a line break would start a new Markdown block (a heading, a list)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
 TIER_ICONS = {
     "Hot": ":material/local_fire_department:",
     "Warm": ":material/wb_sunny:",
