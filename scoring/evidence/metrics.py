@@ -155,7 +155,8 @@ class Evidence:
 
     def tier(self, name: str) -> dict[str, Any]:
         row = self.tiers.loc[name]
-        return {c: _none_if_nan(row[c]) for c in CONVERSION_COLUMNS}
+        counts = {c: int(row[c]) for c in ("practices", "labelled", "won", "lost")}
+        return counts | {c: _none_if_nan(float(row[c])) for c in CONVERSION_COLUMNS if c not in counts}
 
     def to_json(self) -> dict[str, Any]:
         """The `leadscore evidence --json` object (nulls where SPEC §13 says null)."""
