@@ -29,7 +29,7 @@ from ..rules import emr_points
 from ..vector import score_table
 from .capacity import capacity_thresholds
 from .config import MIN_LABELS_PER_CLASS
-from .metrics import auc
+from .metrics import auc, calibration
 from .outcomes import LOST, WON
 
 METHOD = "logistic_regression"
@@ -168,13 +168,18 @@ class TrainedModel:
     won: int
     lost: int
     folds: int
+    oof_outcome: np.ndarray  # the outcome (1 won, 0 lost) of each training practice
     seed: int = SEED
     method: str = METHOD
 
     def metrics(self) -> dict[str, Any]:
+        """What is stored beside the model: AUCs (mean and per fold), counts, and the out-of-fold
+        calibration table (columns of :func:`scoring.evidence.metrics.calibration`, as lists)."""
+        reliability = calibration(self.oof_probability, self.oof_outcome)
         return {"auc_cv": self.auc_cv, "auc_rules_cv": self.auc_rules_cv, "fold_auc": self.fold_auc,
                 "fold_auc_rules": self.fold_auc_rules, "labelled": self.labelled, "won": self.won,
-                "lost": self.lost, "folds": self.folds}
+                "lost": self.lost, "folds": self.folds,
+                "calibration": {k: [float(v) for v in reliability[k]] for k in reliability.columns}}
 
     def params(self) -> dict[str, Any]:
         return {"features": [f.name for f in self.features], "labels": [f.label for f in self.features],
@@ -310,6 +315,7 @@ def train(
         won=won,
         lost=lost,
         folds=k,
+        oof_outcome=y,
         seed=seed,
     )
 
