@@ -134,7 +134,8 @@ if stored is not None and c2.button("Suggest points", key="suggest_points",
 st.divider()
 st.subheader("Tiers from capacity")
 st.caption("How many practices can the reps actually work? The thresholds below put at most that many in Hot "
-           "and in Hot + Warm (ties stay together, so a tier never holds more than its capacity).")
+           "and in Hot + Warm (practices with the same score stay together, so a tier gets at most its capacity, "
+           "unless Warm would start where Hot does; then Warm starts one point lower, as SPEC §13 says).")
 full_scored = int((scores.full & scores.readable).sum())
 c1, c2 = st.columns(2)
 hot_cap = c1.number_input("Reps can work this many Hot practices", 0, max(full_scored, 0),

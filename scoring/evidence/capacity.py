@@ -4,7 +4,8 @@
 practices have lead_score ≥ t; ``warm_tier_min`` likewise for at most ``hot_capacity +
 warm_capacity``; each is clamped to 0–120; where that would make ``warm_tier_min`` ≥
 ``hot_tier_min``, it is ``hot_tier_min − 1``. Ties are never split: when several practices share
-the score at the cut, the threshold goes above them, so a tier holds at most its capacity.
+the score at the cut, the threshold goes above them, so Hot, and Hot + Warm, hold at most their
+capacity — except where the ``hot_tier_min − 1`` rule applies, which can put more in Warm.
 """
 
 from __future__ import annotations
