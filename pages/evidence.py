@@ -57,28 +57,26 @@ c[1].metric("Base rate (won ÷ labelled)", panels._pct(ev.base_rate))
 c[2].metric("AUC, lead score", panels._auc(ev.auc),
             help="The chance that a random won practice scores higher than a random lost one (0.5 = a coin).")
 c[3].metric("AUC, Initial Score", panels._auc(ev.initial_auc),
-            delta=None if ev.auc is None or ev.initial_auc is None else f"ICP {ev.auc - ev.initial_auc:+.3f}",
+            delta=None if ev.auc is None or ev.initial_auc is None else f"lead score {ev.auc - ev.initial_auc:+.3f}",
             help="FEAT-001's quick Google Maps score on the same practices"
             + (f" ({ev.initial_missing} without one are left out)" if ev.initial_missing else ""))
 c[4].metric("Wins in Hot + Warm", panels._pct(ev.share_won_hot_warm))
 
-left, right = st.columns([2, 3])
 tiers = ev.tiers.reindex(list(TIERS)).reset_index().rename(columns={"group": "tier"})
-left.dataframe(tiers, hide_index=True, width="stretch", key="evidence_tiers",
-               column_config={"conversion": st.column_config.NumberColumn(format="percent"),
-                              "conversion_low": st.column_config.NumberColumn("95 % from", format="percent"),
-                              "conversion_high": st.column_config.NumberColumn("95 % to", format="percent"),
-                              "lift": st.column_config.NumberColumn(format="%.2f×")})
-right.plotly_chart(tier_conversion_figure(ev), width="stretch", key="evidence_tier_chart")
-
+st.dataframe(tiers, hide_index=True, width="stretch", key="evidence_tiers",
+             column_config={"conversion": st.column_config.NumberColumn(format="percent"),
+                            "conversion_low": st.column_config.NumberColumn("95 % from", format="percent"),
+                            "conversion_high": st.column_config.NumberColumn("95 % to", format="percent"),
+                            "lift": st.column_config.NumberColumn(format="%.2f×")})
 left, right = st.columns(2)
+left.plotly_chart(tier_conversion_figure(ev), width="stretch", key="evidence_tier_chart")
 bands = conversion_by_band(scores.lead_score, scores.readable, outcome)
-left.plotly_chart(band_conversion_figure(bands, ev.base_rate), width="stretch", key="evidence_bands")
+right.plotly_chart(band_conversion_figure(bands, ev.base_rate), width="stretch", key="evidence_bands")
 deciles = calibration(np.where(scores.readable, scores.lead_score, np.nan), np.where(scores.readable, outcome, -1),
                       strategy="quantile")
-right.plotly_chart(calibration_figure(deciles, title="Calibration: conversion by tenth of the lead score",
-                                      x_title="mean lead score in the bin", diagonal=False),
-                   width="stretch", key="evidence_calibration")
+st.plotly_chart(calibration_figure(deciles, title="Calibration: conversion by tenth of the lead score (n per point)",
+                                   x_title="mean lead score in the bin", diagonal=False),
+                width="stretch", key="evidence_calibration")
 
 rates = component_win_rates(scores.components, scores.full, scores.readable, outcome)
 st.plotly_chart(component_rates_figure(rates), width="stretch", key="evidence_components")

@@ -46,7 +46,7 @@ def tier_conversion_figure(ev: Evidence) -> go.Figure:
                 error_y=_errors(frame), text=_labels(frame), textposition="outside",
                 hovertemplate="%{x}: %{text}<extra></extra>")
     _base_line(fig, ev.base_rate)
-    fig.update_layout(title="Conversion per tier (won ÷ labelled, 95 % interval)", height=340, showlegend=False,
+    fig.update_layout(title="Conversion per tier (95 % interval)", height=340, showlegend=False,
                       **_LAYOUT)
     fig.update_yaxes(range=[0, 1.15], tickformat=".0%", gridcolor="#E2E8F0", title="conversion")
     return fig
@@ -55,8 +55,9 @@ def tier_conversion_figure(ev: Evidence) -> go.Figure:
 def band_conversion_figure(bands: pd.DataFrame, base_rate: float | None = None) -> go.Figure:
     """Conversion per lead-score band (the rows of :func:`scoring.evidence.metrics.conversion_by_band`)."""
     fig = go.Figure()
+    shares = [_pct(c) if n else "" for c, n in zip(bands["conversion"], bands["labelled"], strict=True)]
     fig.add_bar(x=bands["band"].tolist(), y=bands["conversion"].fillna(0).tolist(), marker_color=ACCENT,
-                error_y=_errors(bands), text=_labels(bands), textposition="outside",
+                error_y=_errors(bands), text=shares, textposition="outside",
                 customdata=bands["practices"].tolist(),
                 hovertemplate="score %{x}: %{text}, %{customdata} practices<extra></extra>")
     _base_line(fig, base_rate)
@@ -76,7 +77,7 @@ def calibration_figure(frame: pd.DataFrame, *, title: str, x_title: str, diagona
                         hoverinfo="skip")
     fig.add_scatter(x=frame["mean_value"].tolist(), y=frame["conversion"].tolist(), mode="markers+lines+text",
                     marker=dict(color=ACCENT, size=9), line=dict(color=ACCENT), error_y=_errors(frame),
-                    text=[f"{int(n)}" for n in frame["labelled"]], textposition="top center", name="observed",
+                    text=[f"n={int(n)}" for n in frame["labelled"]], textposition="top center", name="observed",
                     hovertemplate="%{x:.2f}: %{y:.0%} of %{text} labelled<extra></extra>")
     fig.update_layout(title=title, height=340, showlegend=diagonal, legend=dict(orientation="h", y=-0.25), **_LAYOUT)
     fig.update_yaxes(range=[0, 1.05], tickformat=".0%", gridcolor="#E2E8F0", title="observed conversion")

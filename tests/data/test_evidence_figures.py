@@ -37,12 +37,12 @@ def test_tier_conversion_bars_carry_counts_intervals_and_the_base_rate(ev) -> No
 def test_band_chart_and_calibration_chart() -> None:
     bands = conversion_by_band(np.array([5, 15, 115]), np.ones(3, bool), np.array([WON, LOST, WON], dtype=np.int8))
     fig = band_conversion_figure(bands, 2 / 3)
-    assert fig.data[0].x[0] == "0–9" and fig.data[0].text[0] == "100 % (1/1)"
+    assert fig.data[0].x[0] == "0–9" and fig.data[0].text[0] == "100 %" and fig.data[0].text[1] == "0 %"
     assert list(fig.data[0].customdata) == bands["practices"].tolist()
     frame = calibration(np.array([0.1, 0.1, 0.9]), np.array([LOST, WON, WON], dtype=np.int8))
     fig = calibration_figure(frame, title="t", x_title="p", diagonal=True, x_range=(0, 1))
     assert fig.data[0].name == "calibrated" and list(fig.data[1].y) == [0.5, 1.0]
-    assert list(fig.data[1].text) == ["2", "1"]
+    assert list(fig.data[1].text) == ["n=2", "n=1"]
     assert len(calibration_figure(frame, title="t", x_title="s", diagonal=False).data) == 1
 
 
