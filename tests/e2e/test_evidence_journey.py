@@ -46,3 +46,21 @@ def test_capacity_to_a_draft_in_the_lab(page, store_path) -> None:  # type: igno
     page.get_by_text("Conversion per tier, now and with these settings").first.wait_for()
     assert Store.open(store_path).active_config() is None  # a draft: nothing saved or applied
     shoot(page, "whatif-capacity-draft")
+
+
+def test_practice_page_shows_the_model_and_why_a_score_changed(page, store_path) -> None:  # type: ignore[no-untyped-def]
+    from data.evidence.book import load_evidence_book
+    from data.evidence.training import train_and_store
+    from scoring.config import ScoringConfig
+
+    page.goto("/practice?id=demo-0011")  # opening the app fills the store with the sample book if it is empty
+    settle(page)
+    store = Store.open(store_path)
+    train_and_store(store, load_evidence_book(store, ScoringConfig()), ScoringConfig())
+    page.get_by_role("button", name="Rescore").click()  # a second scoring to compare with
+    settle(page)
+    page.get_by_text("Why did this score change").wait_for()
+    page.get_by_text(re.compile(r"Chance of winning \(model v\d+")).wait_for()
+    page.get_by_text("Raises the odds").wait_for()
+    page.get_by_text("Why did this score change").scroll_into_view_if_needed()
+    shoot(page, "practice-evidence")
