@@ -105,8 +105,15 @@ else:
                                        x_title="predicted chance of winning", diagonal=True, x_range=(0, 1)),
                     width="stretch", key="evidence_model_calibration")
     with st.expander("Model versions"):
-        st.dataframe(store.models().assign(current=lambda f: np.where(f["current"] == 1, "✓ current", "")),
+        versions = store.models()
+        st.dataframe(versions.assign(current=np.where(versions["current"] == 1, "✓ current", "")),
                      hide_index=True, width="stretch", key="model_versions")
+        pick = st.selectbox("Version", versions["id"].tolist(), format_func=lambda i: f"model v{i}",
+                            key="model_pick")
+        if pick != stored.version and st.button(f"Make model v{pick} current", key="model_current"):
+            store.make_model_current(int(pick))
+            ui.remember("evidence", f"Model v{pick} is now current.")
+            st.rerun()
 c1, c2 = st.columns(2)
 if c1.button("Train a model now", key="train_model", type="primary" if stored is None else "secondary"):
     with st.spinner("Training with 5-fold cross-validation…"):

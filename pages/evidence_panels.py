@@ -167,8 +167,7 @@ def _factor_lines(factors: list[Factor]) -> str:
 def practice_evidence(bench: Workbench, practice_id: str) -> None:
     """Outcome (and since when), and the learned model's probability with its top factors."""
     st.subheader("Outcome and the learned model")
-    dates = outcome_dates(bench.store, bench.config.outcomes)
-    mine = dates[dates["practice_id"] == practice_id]
+    mine = outcome_dates(bench.store, bench.config.outcomes, practice_id)
     if mine.empty:
         st.markdown("**Outcome:** open (no won or lost Status yet).")
     else:

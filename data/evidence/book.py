@@ -80,11 +80,13 @@ def load_evidence_book(store: Store, config: ScoringConfig) -> EvidenceBook:
     )
 
 
-def outcome_dates(store: Store, config: OutcomeConfig) -> pd.DataFrame:
-    """Per practice whose current Status is won or lost: the outcome and the date it was first seen
-    so (the earliest observation of any Status meaning that outcome). Columns practice_id, status,
-    outcome, since."""
+def outcome_dates(store: Store, config: OutcomeConfig, practice_id: str | None = None) -> pd.DataFrame:
+    """Per practice whose current Status is won or lost (only ``practice_id``, when given): the outcome
+    and the date it was first seen so (the earliest observation of any Status meaning that outcome).
+    Columns practice_id, status, outcome, since."""
     current = sales_frame(store)
+    if practice_id is not None:
+        current = current[current["practice_id"] == practice_id].reset_index(drop=True)
     if current.empty:
         return pd.DataFrame(columns=["practice_id", "status", "outcome", "since"])
     current["code"] = outcome_codes(current["status"], config)

@@ -197,3 +197,16 @@ def test_nothing_labelled_says_so(db: Path) -> None:
     run_scoring(store, None, kind="test", trigger="manual")
     at = ok(page("pages/evidence.py"))
     assert "No practice is labelled won or lost yet" in text(at)
+
+
+def test_an_earlier_model_can_be_made_current(db: Path) -> None:
+    ok(page("pages/evidence.py"))
+    store = Store.open(db)
+    book = load_evidence_book(store, CFG)
+    first, _ = train_and_store(store, book, CFG)
+    train_and_store(store, book, CFG)
+    at = ok(page("pages/evidence.py"))
+    assert "Current: model v2" in text(at)
+    at.selectbox(key="model_pick").set_value(first).run()
+    at.button(key="model_current").click().run()
+    assert "Model v1 is now current" in text(ok(at)) and current_model(store).version == first
