@@ -9,6 +9,7 @@ st.navigation(
         st.Page("pages/leads.py", title="Leads", icon=":material/leaderboard:", default=True),
         st.Page("pages/practice.py", title="Practice", icon=":material/pets:"),
         st.Page("pages/whatif.py", title="What-if lab", icon=":material/tune:"),
+        st.Page("pages/evidence.py", title="Evidence", icon=":material/query_stats:"),
         st.Page("pages/operations.py", title="Operations", icon=":material/monitor_heart:"),
         st.Page("pages/import_export.py", title="Import / export", icon=":material/swap_vert:"),
     ]

@@ -8,6 +8,7 @@ from typing import Any
 
 from scoring.features import record_from_flat_row
 
+from .evidence.demo_outcomes import apply_outcome_story
 from .scoring_runs import RunReport, run_scoring
 from .store import Store
 from .synthetic import synthetic_frame
@@ -77,6 +78,7 @@ def demo_rows(n: int = DEMO_SIZE, seed: int = DEMO_SEED, today: date | None = No
                 "tags": rng.sample(TAGS, k=rng.choice((0, 0, 1, 1, 2))),
             }
         )
+    apply_outcome_story(rows, seed)  # who of the closed practices bought: data/evidence/demo_outcomes.py
     return rows
 
 

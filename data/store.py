@@ -185,6 +185,50 @@ def m002_extra_columns(db: Database) -> None:
     db["practices"].add_column("extra", str)
 
 
+@migrations()
+def m003_outcomes_and_inputs(db: Database) -> None:
+    # Every sales Status a practice was seen with, and when first (SPEC §13: the date a practice was
+    # first seen won or lost comes from the store's own observations over syncs and imports).
+    db["status_seen"].create(
+        {"practice_id": str, "status": str, "first_seen": str}, pk=("practice_id", "status"), not_null={"first_seen"}
+    )
+    # The record behind each inputs_hash, so any two history entries can be diffed input by input.
+    db["record_versions"].create({"inputs_hash": str, "record_json": str, "first_seen": str}, pk="inputs_hash")
+    # Before this version nothing was observed: what the store holds now is the best there is.
+    db.execute(
+        "INSERT OR IGNORE INTO status_seen (practice_id, status, first_seen) "
+        "SELECT practice_id, TRIM(status), last_seen FROM practices WHERE status IS NOT NULL AND TRIM(status) != ''"
+    )
+    db.execute(
+        "INSERT OR IGNORE INTO record_versions (inputs_hash, record_json, first_seen) "
+        "SELECT inputs_hash, record_json, last_seen FROM practices"
+    )
+
+
+@migrations()
+def m004_models(db: Database) -> None:
+    # Learned models beside the rules (issue 10): versioned, with their metrics; one is current.
+    db["models"].create(
+        {
+            "id": int,
+            "method": str,
+            "trained_at": str,
+            "config_version": str,  # the configuration whose inputs and folds it was compared on
+            "labelled": int,
+            "won": int,
+            "lost": int,
+            "auc_cv": float,
+            "auc_rules_cv": float,
+            "metrics_json": str,
+            "params_json": str,
+            "current": int,
+        },
+        pk="id",
+        defaults={"current": 0},
+    )
+    db.execute("CREATE UNIQUE INDEX models_one_current ON models(current) WHERE current = 1")
+
+
 class StoreError(Exception):
     """A store we cannot use (wrong file, unreadable, newer schema); the message says what to do."""
 
@@ -345,7 +389,7 @@ class Store:
         """
         with self.write() as w:
             w.execute("DROP TRIGGER score_history_no_delete")
-            for table in ("outbox", "scores", "score_history", "runs", "practices"):
+            for table in ("outbox", "scores", "score_history", "runs", "practices", "status_seen", "record_versions"):
                 w.execute(f"DELETE FROM {table}")
             w.execute("DELETE FROM state WHERE key != 'revision'")
             w.execute(
@@ -428,6 +472,7 @@ class Store:
                         "now": now,
                     },
                 )
+                self._observe(w, row["practice_id"], row.get("status"), digest, record, now)
         return changed
 
     def mark_gone(self, practice_ids: Iterable[str], *, trashed: bool) -> None:
@@ -751,6 +796,80 @@ class Store:
     def active_config(self) -> SavedConfig | None:
         rows = self.query("SELECT * FROM configs WHERE active = 1")
         return _saved(rows[0]) if rows else None
+
+    # ---- outcomes, recorded inputs and learned models (issue 10) ------------------------------------
+
+    def _observe(
+        self, w: sqlite3.Connection, practice_id: str, status: Any, digest: str, record: Any, now: str
+    ) -> None:
+        """Inside an upsert: note a Status seen for the first time, and the record behind ``digest``."""
+        text = str(status).strip() if status is not None else ""
+        if text:
+            w.execute(
+                "INSERT OR IGNORE INTO status_seen (practice_id, status, first_seen) VALUES (?, ?, ?)",
+                (practice_id, text, now),
+            )
+        w.execute(
+            "INSERT OR IGNORE INTO record_versions (inputs_hash, record_json, first_seen) VALUES (?, ?, ?)",
+            (digest, orjson.dumps(record).decode(), now),
+        )
+
+    def statuses_seen(self) -> pd.DataFrame:
+        """Every (practice_id, status, first_seen) the store has observed, oldest first."""
+        return self.frame("SELECT practice_id, status, first_seen FROM status_seen ORDER BY first_seen, practice_id")
+
+    def recorded_input(self, inputs_hash: str | None) -> Any:
+        """The record scored under ``inputs_hash`` (from any history entry), or None when not kept."""
+        if not inputs_hash:
+            return None
+        rows = self.query("SELECT record_json FROM record_versions WHERE inputs_hash = ?", (inputs_hash,))
+        return orjson.loads(rows[0][0]) if rows else None
+
+    def save_model(
+        self, *, method: str, config_version: str, metrics: dict[str, Any], params: dict[str, Any]
+    ) -> int:
+        """Store a trained model as the new current one; returns its id (its version)."""
+        with self.write() as w:
+            w.execute("UPDATE models SET current = 0 WHERE current = 1")
+            cursor = w.execute(
+                """INSERT INTO models (method, trained_at, config_version, labelled, won, lost, auc_cv, auc_rules_cv,
+                       metrics_json, params_json, current) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)""",
+                (
+                    method,
+                    utc_now_iso(),
+                    config_version,
+                    metrics.get("labelled"),
+                    metrics.get("won"),
+                    metrics.get("lost"),
+                    metrics.get("auc_cv"),
+                    metrics.get("auc_rules_cv"),
+                    orjson.dumps(metrics).decode(),
+                    orjson.dumps(params).decode(),
+                ),
+            )
+            return int(cursor.lastrowid or 0)
+
+    def models(self) -> pd.DataFrame:
+        """Every stored model, newest first (without parameters)."""
+        return self.frame(
+            "SELECT id, method, trained_at, config_version, labelled, won, lost, auc_cv, auc_rules_cv, current "
+            "FROM models ORDER BY id DESC"
+        )
+
+    def current_model(self) -> dict[str, Any] | None:
+        """The current model's row with ``metrics`` and ``params`` decoded, or None when none is trained."""
+        rows = self.query("SELECT * FROM models WHERE current = 1")
+        if not rows:
+            return None
+        row = dict(rows[0])
+        return row | {"metrics": orjson.loads(row["metrics_json"]), "params": orjson.loads(row["params_json"])}
+
+    def make_model_current(self, model_id: int) -> None:
+        with self.write() as w:
+            if w.execute("SELECT 1 FROM models WHERE id = ?", (model_id,)).fetchone() is None:
+                raise StoreError(f"No stored model with id {model_id}")
+            w.execute("UPDATE models SET current = 0 WHERE current = 1")
+            w.execute("UPDATE models SET current = 1 WHERE id = ?", (model_id,))
 
 
 def _saved(row: sqlite3.Row) -> SavedConfig:

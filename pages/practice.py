@@ -5,6 +5,7 @@ import streamlit as st
 
 from data.figures import COMPONENT_LABELS, components_figure, history_figure, score_steps_figure
 from pages import ui
+from pages.evidence_panels import practice_evidence, score_change
 from scoring.explain import pending_note, what_would_change
 from scoring.features import PracticeFeatures
 from scoring.models import ParsedInput, parse_input
@@ -148,3 +149,5 @@ st.dataframe(
     .iloc[::-1],
     hide_index=True, width="stretch", key="history_table",
 )
+score_change(bench, chosen, history)  # why did this score change (pages/evidence_panels.py)
+practice_evidence(bench, chosen)  # outcome, the learned model's probability and factors

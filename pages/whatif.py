@@ -7,6 +7,7 @@ import streamlit as st
 
 from data.figures import movement_figure, tier_counts_figure
 from pages import ui
+from pages.evidence_panels import receive_draft, whatif_evidence
 from scoring.config import ConfigError, ScoringConfig
 from scoring.vector import retier, score_table
 from scoring.whatif import TIER_ORDER, movement_matrix, movers, tier_counts
@@ -32,6 +33,7 @@ if st.button("Reset the controls to the active configuration", key="reset_contro
         del st.session_state[key]
     st.rerun()
 
+receive_draft(base)  # evidence: INTERIM draft receiver (pages/evidence_panels.py), reconciled at merge
 tiers_tab, size_tab, points_tab = st.tabs(["Tiers and confidence", "Practice size bands", "Component points"])
 with tiers_tab:
     c1, c2 = st.columns(2)
@@ -121,6 +123,7 @@ matrix = movement_matrix(before, after)
 right.plotly_chart(movement_figure(matrix), width="stretch", key="whatif_movement")
 st.markdown("**Movement matrix** (rows: tier now, columns: tier with these settings)")
 st.dataframe(matrix, width="stretch", key="movement_matrix")
+whatif_evidence(bench, before, after)  # evidence before vs after (pages/evidence_panels.py)
 moved = movers(before, after)
 book_leads = ui.leads(bench)
 names = dict(zip(book_leads["practice_id"], book_leads["name"], strict=True))

@@ -28,6 +28,8 @@ from pydantic import (
     model_validator,
 )
 
+from .evidence.config import OutcomeConfig
+
 DEFAULT_VERSION = "default"
 # Multipliers are exact decimals; a bounded number of places keeps total × multiplier in int64.
 MULTIPLIER_DECIMALS = 6
@@ -43,6 +45,7 @@ OPERATIONAL_FIELDS = frozenset(
         "circuit_breaker_fail_max",
         "circuit_breaker_reset_timeout",
         "max_concurrency",
+        "outcomes",  # which sales Status means won or lost: evidence only, never a score (SPEC §13)
     }
 )
 
@@ -163,6 +166,8 @@ class ScoringConfig(_Frozen):
     baseline_cap_baseline_only: int = Field(default=40, ge=0)
     # Decision maker
     decision_maker_points: int = Field(default=10, ge=0)
+    # Outcomes (SPEC §13): never an input to any score
+    outcomes: OutcomeConfig = OutcomeConfig()
 
     # Operations (seed §6, SPEC §9)
     auto_trigger_scoring: bool = True

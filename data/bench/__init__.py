@@ -31,6 +31,9 @@ BENCHMARKS: dict[str, tuple[Callable[[int, Echo], list[Result]], int, int]] = {
     "store": (_lazy("app", "bench_store"), 10_000, 2_000),
     "writeback": (_lazy("app", "bench_writeback"), 60, 15),
     "dashboard": (_lazy("app", "bench_dashboard"), 10_000, 2_000),
+    "evidence": (_lazy("evidence", "bench_evidence"), 100_000, 100_000),
+    "whatif_evidence": (_lazy("evidence", "bench_whatif_evidence"), 10_000, 10_000),
+    "training": (_lazy("evidence", "bench_training"), 100_000, 20_000),
 }
 
 
