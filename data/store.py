@@ -30,6 +30,7 @@ import pandas as pd
 from sqlite_utils import Database, Migrations
 
 from scoring.config import ConfigError, ScoringConfig
+from scoring.depth import WRITABLE_DEPTH, clip_depth
 
 DEFAULT_DB = Path(".leadscore") / "leadscore.db"
 BUSY_TIMEOUT_MS = 60_000
@@ -375,7 +376,7 @@ class Store:
         changed: list[str] = []
         with self.write() as w:
             for row in rows:
-                record = row["record"]
+                record = clip_depth(row["record"], WRITABLE_DEPTH)  # scoring.depth: orjson-safe, scores the same
                 digest = inputs_hash(record)
                 old = w.execute(
                     "SELECT inputs_hash FROM practices WHERE practice_id = ?", (row["practice_id"],)
