@@ -760,7 +760,7 @@ def _saved(row: sqlite3.Row) -> SavedConfig:
         name=row["name"],
         version=row["version"],
         label=row["label"],
-        config=ScoringConfig.model_validate_json(row["config_json"]),
+        config=ScoringConfig.from_json(row["config_json"], source=f"saved configuration {row['label']}"),
         note=row["note"] or "",
         created_at=row["created_at"],
         active=bool(row["active"]),
