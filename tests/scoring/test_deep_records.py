@@ -208,3 +208,24 @@ def test_arrow_decides_uniform_batches_with_a_deep_unknown_field_the_same_way(
     table = table_from_jsonl(data)
     assert table is not None, "a uniform batch with a deep unknown field is Arrow's to read"
     assert rendered(table, cfg) == single_path(data, cfg)
+
+
+def test_a_python_caller_s_million_deep_tuple_degrades_on_both_paths() -> None:
+    """No JSON parser makes tuples, but score_record and score_book take Python records: hashing a
+    tuple recurses in C, and at this depth it took the process down."""
+    value: Any = 1
+    for _ in range(1_000_000):
+        value = (value,)
+    raw = {"practice_id": "T", "google_maps_data": {"name": value, "rating": value},
+           "enrichment_data": {"technologies": value, "vet_count": value}}
+    single = score_record(raw, now=NOW).model_dump(mode="json")
+    single["scoring_duration_ms"] = 0
+    (book,) = book_outputs(FeatureTable.from_records([raw]), now=NOW)
+    assert book == single
+    assert single["scoring_status"] == "Scored"
+    assert [w.split(":")[0] for w in breakdown(single)["warnings"]] == [
+        "google_maps_data.name",
+        "google_maps_data.rating",
+        "enrichment_data.vet_count",
+        "enrichment_data.technologies",
+    ]
