@@ -13,8 +13,10 @@ warning), a deep value in an unknown field is ignored, and neither may crash sco
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
+
+import numpy as np
 
 # How deep a value is kept where it is written out (the store's record, a CSV/XLSX cell): far inside
 # orjson's 254 levels and Python's ~1,000, and deeper than any 60-character warning can show, so a
@@ -24,6 +26,7 @@ WRITABLE_DEPTH = 100
 CLIPPED = "…"
 
 _CONTAINERS = (dict, list, tuple)
+Offsets = Sequence[int] | np.ndarray
 
 
 # Containers one depth check visits before it switches to the careful walk (see exceeds_depth).
@@ -72,6 +75,23 @@ def _exceeds_depth_once_each(value: Any, limit: int) -> bool:
             return False
         level = deeper
     return True
+
+
+def lines_may_nest_deeper(data: bytes, starts: Offsets, ends: Offsets, limit: int) -> bool:
+    """Whether some line ``data[start:end]`` may nest more than ``limit`` levels: it holds more than
+    ``limit`` opening brackets (an upper bound on its depth, whatever its strings say).
+
+    For readers that recurse in C, asked before they see the text (Arrow's JSON reader takes
+    minutes on a line nested 15,000 deep and crashes the process at 20,000). Nesting ``limit``
+    deep takes ``2 × limit`` bytes, so only longer lines are counted: ordinary records cost
+    nothing.
+    """
+    starts, ends = np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64)
+    for i in np.flatnonzero(ends - starts > 2 * limit).tolist():
+        start, end = int(starts[i]), int(ends[i])
+        if data.count(b"[", start, end) + data.count(b"{", start, end) > limit:
+            return True
+    return False
 
 
 def clip_depth(value: Any, limit: int) -> Any:

@@ -97,8 +97,12 @@ def _int(text: str) -> int | None:
     return int(float(text)) if text else None
 
 
-def test_a_line_deeper_than_json_parsers_read_is_a_one_line_error(run: Callable[..., Result]) -> None:
-    Path("book.jsonl").write_bytes(LINES[0] + b"\n" + deep_text(3000).encode() + b"\n")
+@pytest.mark.parametrize("depth", [3000, 100_000])
+def test_a_line_deeper_than_json_parsers_read_is_a_one_line_error(depth: int) -> None:
+    """orjson reads 1,024 levels: deeper is not a record anyone can read (100,000 levels crashed the
+    process in Arrow's reader before the record path could say so)."""
+    deep_line = with_deep_value(full_record("B"), ("meta",), deep_text(depth))
+    Path("book.jsonl").write_bytes(LINES[0] + b"\n" + deep_line + b"\n")
     result = CliRunner().invoke(main, ["score", "book.jsonl", "-o", "out.jsonl"])
     assert result.exit_code == 2
     assert result.output.startswith("leadscore: error: book.jsonl:2:")

@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scoring.config import ScoringConfig
+from scoring.depth import lines_may_nest_deeper
 from scoring.engine import book_outputs, score_record
 from scoring.fast_records import table_from_jsonl
 from scoring.features import FeatureTable
@@ -199,7 +200,7 @@ def test_any_batch_with_deep_values_scores_the_same_on_all_paths(data: bytes, cf
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.integers(1, 480), st.sampled_from(["list", "dict", "wide"]), CONFIGS)
+@given(st.integers(1, 240), st.sampled_from(["list", "dict", "wide"]), CONFIGS)
 def test_arrow_decides_uniform_batches_with_a_deep_unknown_field_the_same_way(
     depth: int, shape: str, cfg: ScoringConfig
 ) -> None:
@@ -229,3 +230,26 @@ def test_a_python_caller_s_million_deep_tuple_degrades_on_both_paths() -> None:
         "enrichment_data.vet_count",
         "enrichment_data.technologies",
     ]
+
+
+@pytest.mark.parametrize("depth", [600, 20_000, 100_000])
+def test_arrow_never_sees_a_line_nested_deeper_than_it_can_read(depth: int) -> None:
+    """Arrow's reader recurses in C: 15,000 levels took minutes, 20,000 crashed the process."""
+    deep_line = with_deep_value(full_record("B"), ("meta",), deep_text(depth))
+    assert table_from_jsonl(orjson.dumps(full_record("A")) + b"\n" + deep_line + b"\n") is None
+
+
+def test_the_line_screen_is_an_upper_bound_that_skips_short_lines() -> None:
+    lines = [deep_text(500).encode(), deep_text(501).encode(), deep_text(200, "wide").encode(),
+             ('{"name": "' + "[" * 1200 + '"}').encode(), ('{"name": "' + "[" * 600 + '"}').encode(), b"[" * 1001]
+    data = b"\n".join(lines)
+    ends = [0, *[len(line) + 1 for line in lines]]
+    offsets = [sum(ends[: i + 1]) for i in range(len(lines))]
+    spans = [(start, start + len(line)) for start, line in zip(offsets, lines, strict=True)]
+    verdicts = [lines_may_nest_deeper(data, [s], [e], 500) for s, e in spans]
+    # exactly 500 deep: no; 501: yes; 200 units of a wide object hold 400 brackets: no;
+    # 1,200 brackets inside a string: counted (an upper bound); 600 in a line too short to nest
+    # 500 deep: not counted; 1,001 unclosed: yes
+    assert verdicts == [False, True, False, True, False, True]
+    assert lines_may_nest_deeper(data, *zip(*spans, strict=True), 500)
+    assert not lines_may_nest_deeper(data, [spans[0][0]], [spans[0][1]], 500)
