@@ -474,7 +474,7 @@ def parse_settings(text: str | bytes, suffix: str, source: str) -> dict[str, Any
         except UnicodeDecodeError as exc:
             raise ConfigError(f"{source} is not UTF-8 text (byte {exc.start})") from None
     if not text.strip():
-        raise ConfigError(f"{source} is empty: write the settings to change, or leave the file out for the defaults")
+        raise ConfigError(f"{source} is empty: it holds no settings (the defaults need no file)")
     if suffix == ".toml" and any(m.group().count(".") >= _MAX_KEY_PARTS for m in _DOTTED_KEY.finditer(text)):
         raise ConfigError(f"{source} has a dotted key of more than {_MAX_KEY_PARTS} parts: {_TOO_DEEP}")
     try:
