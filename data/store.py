@@ -30,6 +30,7 @@ import pandas as pd
 from sqlite_utils import Database, Migrations
 
 from scoring.config import ConfigError, ScoringConfig
+from scoring.depth import WRITABLE_DEPTH, clip_depth
 
 DEFAULT_DB = Path(".leadscore") / "leadscore.db"
 BUSY_TIMEOUT_MS = 60_000
@@ -419,7 +420,7 @@ class Store:
         changed: list[str] = []
         with self.write() as w:
             for row in rows:
-                record = row["record"]
+                record = clip_depth(row["record"], WRITABLE_DEPTH)  # scoring.depth: orjson-safe, scores the same
                 digest = inputs_hash(record)
                 old = w.execute(
                     "SELECT inputs_hash FROM practices WHERE practice_id = ?", (row["practice_id"],)
@@ -878,7 +879,7 @@ def _saved(row: sqlite3.Row) -> SavedConfig:
         name=row["name"],
         version=row["version"],
         label=row["label"],
-        config=ScoringConfig.model_validate_json(row["config_json"]),
+        config=ScoringConfig.from_json(row["config_json"], source=f"saved configuration {row['label']}"),
         note=row["note"] or "",
         created_at=row["created_at"],
         active=bool(row["active"]),

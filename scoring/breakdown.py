@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 
 from .config import ScoringConfig
+from .depth import bounded_repr
 from .features import PracticeFeatures
 from .rules import ScoreResult, penalty_text
 
@@ -23,8 +24,8 @@ _SHORTENINGS = ((None, None, None), (160, 200, 12), (80, 120, 6), (40, 80, 3), (
 
 
 def short_repr(value: Any, limit: int = 60) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """``repr(value)`` in at most ``limit`` characters, for a warning; any nesting, any size."""
+    return bounded_repr(value, limit)
 
 
 def warnings_for(f: PracticeFeatures, result: ScoreResult) -> list[str]:

@@ -30,6 +30,7 @@ import pyarrow.compute as pc
 import pyarrow.json as pj
 from pydantic import BaseModel
 
+from .depth import lines_may_nest_deeper
 from .features import (
     CONFIDENCE_CODES,
     STATUS_CODES,
@@ -118,7 +119,7 @@ _COLUMNS = (
 def table_from_jsonl(data: bytes) -> FeatureTable | None:
     """The features of every non-blank line of ``data``, or None when only the orjson path can say."""
     spans = _line_spans(data)
-    if spans is None or data.startswith(b"\xef\xbb\xbf"):
+    if spans is None or data.startswith(b"\xef\xbb\xbf") or lines_may_nest_deeper(data, *spans, MAX_DEPTH):
         return None
     if not data.isascii():
         try:

@@ -143,6 +143,8 @@ class FieldCheck:
         return [False] * len(values)
 
     def __call__(self, value: Any) -> CheckResult:
+        if type(value) is tuple:  # hashing recurses per level (a million-deep tuple crashes CPython)
+            return self._validate(value)
         try:
             key = (type(value), value)
             hit = self._cache.get(key)

@@ -9,7 +9,6 @@ Parsing is pydantic's lax mode plus two product rules:
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -252,7 +251,7 @@ def parse_input(raw: Any) -> ParsedInput | UnreadableRecord:
         except ValidationError as exc:
             errors = exc.errors(include_url=False)
         if data is raw:
-            data = copy.deepcopy(raw)
+            data = _editable_copy(raw)
         dropped: set[tuple[str, ...]] = set()
         for err in errors:
             path = _field_path(err["loc"])
@@ -267,6 +266,20 @@ def parse_input(raw: Any) -> ParsedInput | UnreadableRecord:
             issues.append(Issue(".".join(path), value, err["msg"]))
             _drop(data, path)
     return UnreadableRecord(guess_practice_id(raw), "record could not be read")
+
+
+def _editable_copy(raw: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``raw`` that :func:`_drop` may change: the objects along the models' paths are
+    copied, nothing else. (``copy.deepcopy`` recursed into every value: a value nested ~1,000
+    deep raised RecursionError, and it copied lists nothing changes.)"""
+    data = dict(raw)
+    for key in ("google_maps_data", "enrichment_data"):
+        if isinstance(data.get(key), dict):
+            data[key] = dict(data[key])
+    enrichment = data.get("enrichment_data")
+    if isinstance(enrichment, dict) and isinstance(enrichment.get("decision_maker"), dict):
+        enrichment["decision_maker"] = dict(enrichment["decision_maker"])
+    return data
 
 
 def _unreadable_reason(path: tuple[str, ...], err: dict[str, Any]) -> str:

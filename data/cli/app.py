@@ -25,7 +25,7 @@ def config_option(func):  # type: ignore[no-untyped-def]
     return click.option(
         "--config",
         "config_path",
-        type=click.Path(dir_okay=False, path_type=Path),
+        type=click.Path(path_type=Path),  # scoring.config names every unusable file in one line
         help="Scoring configuration file (.toml or .json); defaults to SPEC's numbers.",
     )(func)
 
@@ -87,6 +87,8 @@ def run_notion(action: Any) -> Any:
         fail(str(exc), code=1)
     except LookupError as exc:
         fail(str(exc).strip("'\""))
+    except ConfigError as exc:  # the store's active configuration no longer validates
+        fail(str(exc))
     except Exception as exc:
         if type(exc).__module__.startswith(("notion_client", "httpx")):
             fail(describe_error(exc), code=1)

@@ -19,6 +19,7 @@ from typing import Any
 import orjson
 import pandas as pd
 
+from scoring.depth import WRITABLE_DEPTH, clip_depth
 from scoring.features import FeatureTable
 from scoring.fields import FLAT_COLUMNS
 
@@ -187,6 +188,8 @@ def flatten_record(record: Any) -> dict[str, Any]:
         value: Any = record
         for key in path.split("."):
             value = value.get(key) if isinstance(value, dict) else None
+        if isinstance(value, list | dict):
+            value = clip_depth(value, WRITABLE_DEPTH)  # scoring.depth: str()/orjson would recurse
         if isinstance(value, list):
             value = "; ".join(str(v) for v in value)
         elif isinstance(value, dict):

@@ -1,0 +1,95 @@
+"""Hostile `--config` files and saved configurations in the CLI (issue 8): `leadscore: error: …` naming
+the file or version, exit status 2, nothing written — never a traceback."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import orjson
+import pytest
+from click.testing import CliRunner, Result
+
+from data.cli import main
+from data.store import Store
+from scoring.config import ConfigError, ScoringConfig
+from tests.scoring.records import full_record
+
+INT64_MAX = 2**63 - 1
+
+
+def invoke(*args: str, env: dict[str, str] | None = None) -> Result:
+    # catch_exceptions=True: a traceback would show up as result.exception, not as a test crash
+    return CliRunner().invoke(main, list(args), env=env)
+
+
+def one_line_error(result: Result, *expected: str) -> None:
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, result.output
+    assert lines[0].startswith("leadscore: error: ")
+    for text in expected:
+        assert text in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "problem"),
+    [
+        ("binary.toml", b"\xff\xfe\x00\x81garbage", "not UTF-8 text"),
+        ("big.toml", b"decision_maker_points = 18446744073709551616\n", "decision_maker_points must be at most 100"),
+        ("max.toml", f"decision_maker_points = {INT64_MAX}\n".encode(), "decision_maker_points must be at most 100"),
+        ("deep.toml", b"x = " + b"[" * 1000 + b"]" * 1000, "nested more than 10 levels"),
+        ("deep.json", b'{"x": ' + b'{"a": ' * 1000 + b"1" + b"}" * 1001, "nested more than 10 levels"),
+        ("empty.json", b"", "is empty"),
+        ("list.json", b"[1, 2]", "not a list"),
+        ("date.toml", b"hot_tier_min = 2025-01-01\n", "hot_tier_min: Input should be a valid integer"),
+        ("nan.json", b'{"scoring_timeout_seconds": NaN}', "NaN is not a number"),
+        ("huge.toml", b"#" * (300 * 1024), "larger than 256 KiB"),
+        ("settings.yaml", b"hot_tier_min: 80\n", "must end in .toml or .json"),
+    ],
+)
+def test_score_with_a_hostile_config_is_one_line_and_writes_nothing(
+    tmp_path: Path, name: str, content: bytes, problem: str
+) -> None:
+    Path("book.jsonl").write_bytes(orjson.dumps(full_record("a")) + b"\n")
+    config = tmp_path / name
+    config.write_bytes(content)
+    result = invoke("score", "book.jsonl", "-o", "out.jsonl", "--config", str(config))
+    one_line_error(result, str(config), problem)
+    assert not Path("out.jsonl").exists()
+
+
+def test_a_config_directory_is_one_line(tmp_path: Path) -> None:
+    Path("book.jsonl").write_bytes(orjson.dumps(full_record("a")) + b"\n")
+    (tmp_path / "configs.toml").mkdir()
+    result = invoke("score", "book.jsonl", "--config", str(tmp_path / "configs.toml"))
+    one_line_error(result, "configs.toml is a directory, not a file")
+
+
+def test_rescore_with_a_saved_configuration_that_no_longer_validates(tmp_path: Path) -> None:
+    """A version saved before the bounds existed (or edited in the file) stops the run with its name."""
+    db = tmp_path / "book.db"
+    env = {"LEADSCORE_DB": str(db)}
+    assert invoke("demo", "--size", "12", env=env).exit_code == 0
+    store = Store.open(db)
+    saved = store.save_config("spring", ScoringConfig().with_changes(decision_maker_points=20), activate=True)
+    store.close()
+    with sqlite3.connect(db) as conn:
+        settings = json.loads(conn.execute("SELECT config_json FROM configs").fetchone()[0])
+        settings["decision_maker_points"] = INT64_MAX  # what the old validation let through
+        conn.execute("UPDATE configs SET config_json = ?", (json.dumps(settings),))
+    before = _scores(db)
+    result = invoke("rescore", "--all", env=env)
+    one_line_error(result, f"saved configuration {saved.label}", "decision_maker_points must be at most 100")
+    assert _scores(db) == before  # nothing was rescored with it
+    store = Store.open(db)
+    with pytest.raises(ConfigError, match=saved.label):
+        store.active_config()
+    store.close()
+
+
+def _scores(db: Path) -> list[tuple[object, ...]]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT practice_id, lead_score, scoring_timestamp FROM scores ORDER BY 1").fetchall()
