@@ -247,21 +247,24 @@ def test_notion_check_setup_sync_push_end_to_end(
         assert notion_fake.token not in result.stderr
 
 
-def test_push_exits_1_while_writes_are_still_pending(
+def test_sync_and_push_exit_1_while_writes_are_still_pending(
     run: Callable[..., Result], notion_fake: FakeNotion, fast_cli_gateway: None
 ) -> None:
     notion_fake.set_schema(schema_spec(notion_fake, {"Confidence Flags": "rich_text"}))
     seed_practices(notion_fake, 15, seed=22)
     env = notion_env(notion_fake)
     sync = run("sync", env=env)
-    assert sync.exit_code == 0, sync.output
-    assert "Confidence Flags is expected to be rich_text" in sync.stderr
+    assert sync.exit_code == 1, sync.output  # not 0 pretending: some writes could not be delivered
+    assert "'Confidence Flags' is a rich_text property; leadscore writes multi_select there" in sync.stdout
     pending = the_store().outbox_summary()["size"]
     assert pending > 0
+    assert f"{pending} still pending" in sync.stdout
+    notion_fake.reset_log()
     push = run("push", env=env)
     assert push.exit_code == 1
     assert f"{pending} pending → 0 written, {pending} still pending" in push.stdout
-    assert "Confidence Flags is expected to be rich_text" in push.stderr
+    assert "'Confidence Flags' is a rich_text property" in push.stdout
+    assert notion_fake.count("PATCH") == 0  # a write that cannot succeed is never sent
     notion_fake.set_schema(schema_spec(notion_fake, {"Confidence Flags": "multi_select"}))
     fixed = run("push", env=env)
     assert fixed.exit_code == 0
@@ -298,7 +301,11 @@ def test_bad_token_is_one_line_without_the_token(
 
 
 def test_unreachable_notion_is_one_line(run: Callable[..., Result], fast_cli_gateway: None) -> None:
-    env = {"NOTION_API_KEY": "secret_x", "NOTION_DATABASE_ID": "db", "NOTION_BASE_URL": "http://127.0.0.1:9"}
+    env = {
+        "NOTION_API_KEY": "secret_x",
+        "NOTION_DATABASE_ID": "0f1e2d3c-4b5a-4978-8796-a5b4c3d2e1f0",
+        "NOTION_BASE_URL": "http://127.0.0.1:9",
+    }
     result = run("notion", "check", env=env)
     assert result.exit_code == 1
     assert "unreachable" in one_line_error(result)
