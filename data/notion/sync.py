@@ -207,6 +207,9 @@ class Workbench:
         report.data_source_note = choice.note()
         if report.data_source_note:
             report.notes.append(report.data_source_note)
+        used = {"id": choice.id, "name": choice.name, "note": report.data_source_note}
+        if self.store.get_state("notion_data_source") != used:
+            self.store.set_state("notion_data_source", used)  # for the Operations page, without asking Notion
         schema = self.gateway.schema()
         missing = schema_report(schema, self.mapping)["missing"]
         report.missing_properties = missing

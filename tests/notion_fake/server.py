@@ -655,7 +655,7 @@ class FakeNotion:
             return _error_reply(NotionError(*FAULT_BODIES["429"]), {"Retry-After": str(wait)})
         fault = self.faults.pick(method, path)
         if fault in ERROR_FAULTS:
-            return _fault_reply(fault)
+            return _fault_reply(fault, self.faults.retry_after)
         if fault == "drop":
             return Reply(0, drop=True)
         if body_error_ is not None and method in ("POST", "PATCH"):
@@ -957,11 +957,12 @@ def _not_found(kind: str, raw_id: str) -> NotionError:
     )
 
 
-def _fault_reply(kind: str) -> Reply:
+def _fault_reply(kind: str, retry_after: int = 1) -> Reply:
     if kind == "502":
         return Reply(502, BAD_GATEWAY_HTML, content_type="text/html")
     status, code, message = FAULT_BODIES[kind]
-    return _error_reply(NotionError(status, code, message), {"Retry-After": "1"} if kind == "429" else None)
+    headers = {"Retry-After": str(retry_after)} if kind == "429" else None
+    return _error_reply(NotionError(status, code, message), headers)
 
 
 # ---------------------------------------------------------------------------------- HTTP plumbing
