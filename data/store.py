@@ -33,6 +33,7 @@ from scoring.config import ConfigError, ScoringConfig
 
 DEFAULT_DB = Path(".leadscore") / "leadscore.db"
 BUSY_TIMEOUT_MS = 60_000
+HOLD_SUFFIX = ":hold"  # notion_pace row of an integration's Retry-After hold
 MAX_SQL_PARAMETERS = 900  # well under SQLite's limit on variables in one statement (999 in old builds)
 
 migrations = Migrations("leadscore")
@@ -854,12 +855,14 @@ class Store:
         now = time.time() if now is None else now
         with self.write(revision=False) as w:
             row = w.execute("SELECT next_at FROM notion_pace WHERE key = ?", (key,)).fetchone()
+            held = w.execute("SELECT next_at FROM notion_pace WHERE key = ?", (key + HOLD_SUFFIX,)).fetchone()
             due = max(row[0] if row else now, now)
-            start = max(now, due - (burst - 1) * interval)
+            # A hold (Notion's Retry-After) is not softened by the burst allowance.
+            start = max(now, due - (burst - 1) * interval, held[0] if held else now)
             w.execute(
                 "INSERT INTO notion_pace(key, next_at) VALUES (?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET next_at = excluded.next_at",
-                (key, due + interval),
+                (key, max(due, start) + interval),
             )
         return start - now
 
@@ -869,7 +872,7 @@ class Store:
             w.execute(
                 "INSERT INTO notion_pace(key, next_at) VALUES (?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET next_at = MAX(next_at, excluded.next_at)",
-                (key, until),
+                (key + HOLD_SUFFIX, until),
             )
 
     # ---- runs -------------------------------------------------------------------------------------

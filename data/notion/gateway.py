@@ -115,6 +115,17 @@ def is_transient(exc: BaseException) -> bool:
     return False
 
 
+def may_have_been_applied(exc: BaseException) -> bool:
+    """A failure that does not tell whether Notion applied the request: no answer came (a timeout, a
+    connection dropped after sending) or a gateway answered for Notion (502, 504). Notion's own errors
+    (4xx, 500, 503) and a refused connection mean it was not applied."""
+    if isinstance(exc, RequestTimeoutError):
+        return True
+    if isinstance(exc, httpx.TransportError):
+        return not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+    return isinstance(exc, HTTPResponseError) and exc.status in (502, 504)
+
+
 def describe_error(exc: BaseException) -> str:
     """One line for people: Notion's own message where there is one."""
     if isinstance(exc, APIResponseError):
@@ -225,6 +236,7 @@ class NotionGateway:
         self.retries = 0
         self.rate_limited = 0
         self.waited_for_rate_limit_s = 0.0
+        self.maybe_applied = False  # whether an attempt of the last call may have changed Notion after all
         self._choice: DataSourceChoice | None = None
 
     def call(self, what: str, fn: Callable[..., T], **kwargs: Any) -> T:
@@ -234,12 +246,14 @@ class NotionGateway:
         request: every process is held back for its Retry-After and the request is sent again, for up
         to ``rate_limit_patience_s`` of waiting."""
         attempt, waited = 1, 0.0
+        self.maybe_applied = False
         while True:
             self.throttle.wait()
             self.requests += 1
             try:
                 return fn(**kwargs)
             except Exception as exc:
+                self.maybe_applied = self.maybe_applied or may_have_been_applied(exc)
                 if isinstance(exc, HTTPResponseError) and exc.status == 429:
                     delay = self._retry_after(exc)
                     if waited + delay > self.rate_limit_patience_s:

@@ -402,8 +402,8 @@ class Workbench:
                 last_error = error
                 report.write_failures += 1
                 report.failures.append(f"{pid}: {error}")
-                # A timeout or a 5xx may hide a write that landed: stop assuming the page's old values.
-                unsure = list(plan.values) if is_transient(exc) else []
+                # A timeout or a gateway error may hide a write that landed: stop assuming the page's old values.
+                unsure = list(plan.values) if self.gateway.maybe_applied else []
                 self.store.write_failed(pid, state["history_id"] if state else 0, error, unsure=unsure)
                 log.warning(
                     "write to %s failed: %s", pid, error, extra={"event": "notion_write_failed", "practice_id": pid}

@@ -12,9 +12,18 @@ from typing import Any
 
 import pytest
 
-from data.notion import UNKNOWN_USER, NotionError, NotionSettings, PropertyMapping, field_rows, read_field
+from data.notion import (
+    UNKNOWN_USER,
+    NotionError,
+    NotionGateway,
+    NotionSettings,
+    PropertyMapping,
+    field_rows,
+    read_field,
+)
 from data.notion.sync import Workbench
 from data.store import Store
+from scoring.config import ScoringConfig
 from tests.data.conftest import make_bench, schema_spec, settings_for
 from tests.notion_fake import FakeNotion, seed_practices
 
@@ -26,6 +35,12 @@ def synced(bench: Workbench, srv: FakeNotion, values: dict[str, Any]) -> tuple[s
     pid = srv.add_page({"Name": "Typed Vet", **values})
     bench.sync()
     return pid, json.loads(bench.store.practice(pid)["record_json"])
+
+
+def bench_for(store: Store, settings: NotionSettings) -> Workbench:
+    """A workbench for these settings with a gateway that does not wait (as conftest's fast_gateway)."""
+    gateway = NotionGateway(settings, rate=1000, burst=1000, backoff=0.001, max_backoff=0.01)
+    return Workbench(store, settings, PropertyMapping(), gateway=gateway, config=ScoringConfig())
 
 
 def score(store: Store, pid: str) -> dict[str, Any]:
@@ -424,10 +439,7 @@ def test_the_database_may_be_given_as_a_url_or_an_id(notion_fake: FakeNotion, st
     )
     assert settings.problem is None and settings.database_id == notion_fake.database_id
     ids = seed_practices(notion_fake, 3, seed=43)
-    bench = make_bench(store, notion_fake)
-    bench.settings = settings
-    bench._gateway = None
-    assert bench.sync().pulled == 3 and all(store.score(pid) for pid in ids)
+    assert bench_for(store, settings).sync().pulled == 3 and all(store.score(pid) for pid in ids)
 
 
 def test_a_data_source_id_pasted_by_mistake_says_so(notion_fake: FakeNotion, store: Store) -> None:
@@ -486,9 +498,7 @@ def test_naming_the_data_source_by_name_or_id(notion_fake: FakeNotion, store: St
         },
         secrets_path=None,
     )
-    bench = make_bench(store, notion_fake)
-    bench.settings, bench._gateway = settings, None
-    report = bench.sync()
+    report = bench_for(store, settings).sync()
     assert report.pulled == 5 and report.written == 5
     assert "as NOTION_DATA_SOURCE says" in (report.data_source_note or "")
     assert all(notion_fake.plain(pid)["Lead Score"] == store.score(pid)["lead_score"] for pid in ids)
