@@ -128,6 +128,8 @@ def may_have_been_applied(exc: BaseException) -> bool:
 
 def describe_error(exc: BaseException) -> str:
     """One line for people: Notion's own message where there is one."""
+    if isinstance(exc, NotionError):
+        return str(exc)  # already a sentence for people
     if isinstance(exc, APIResponseError):
         code = exc.code.value if hasattr(exc.code, "value") else exc.code
         return f"Notion {exc.status} {code}: {exc}"
