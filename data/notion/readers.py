@@ -318,6 +318,9 @@ def read_field(prop: Mapping[str, Any] | None, field: str) -> Reading:
     An absent or empty property reads as ``Reading(None)``; one that cannot be read as
     ``Reading(None, problem)``."""
     kind = FIELD_KINDS.get(field, "text")
+    ptype = (prop or {}).get("type")
+    if prop and ptype not in READABLE_TYPES[kind] and ptype in TYPE_READERS and ptype != "relation":
+        return Reading(None, readability(field, {"type": ptype})[1])  # e.g. a checkbox mapped to a count
     try:
         value = plain(prop)
         return Reading(KIND_COERCIONS[kind](value))
