@@ -39,19 +39,35 @@ Python API (all thread-safe; one lock guards the state):
   url, email, phone_number str or None                                  str or None
   date                     date, datetime, ISO str, {"start", "end"}    ISO start, or the dict
   people                   user names (``PEOPLE``) or ids               list of names
+  relation                 page ids                                     list of ids
+  formula (computed)       its result: 6, "x", True, or {"type": …}     the result's value
+  rollup (computed)        6 (number), a list (array of property values the rollup's value
+                           or plain items), {"type": "incomplete", …}
   created_time, last_ed..  read-only                                    minute-rounded ISO str
   ======================== ============================================ ==========================
+
+  Formula and rollup values are what Notion would compute (the fake does not): set them with
+  ``add_page``/``edit_upstream``; the API refuses to write them. A rollup's ``function`` comes from
+  the schema (``("rollup", {"function": "sum"})``).
 
   Invalid values raise :class:`NotionError` (a ValueError) with the message the API would give.
 * ``page(pid) -> dict`` (the page JSON as GET returns it, minus request_id), ``plain(pid) -> dict``,
   ``page_ids(include_trashed=False)``, ``data_source() -> dict``, ``database() -> dict``,
   ``options(prop_name) -> [names]``.
 * ``edit_upstream(pid, values)`` — a person edits the page (bumps ``last_edited_time``).
+* ``add_data_source(title="Archive", schema=None, first=False) -> FakeNotion`` — another data source
+  of the same database (API 2025-09-03), served by the same server; use the returned fake's
+  ``add_page``/``plain``/``data_source_id``. ``first`` lists it before the others.
+* ``users_readable = False`` — the integration lacks "Read user information": people values come as
+  partial users ``{"object": "user", "id": …}``.
+* Status options cannot be changed through ``PATCH /v1/data_sources`` (Notion's API refuses it), and
+  a page update naming a status option that does not exist answers 400.
 * ``trash_page(pid)`` / ``restore_page(pid)`` / ``delete_page(pid)`` — trashed pages are still
   retrievable (``in_trash``/``archived`` true), never in query results, and PATCH answers 400
   ``validation_error`` unless it restores them; deleted pages are 404 ``object_not_found``.
 * ``users`` (the bot + 4 people), ``bot_id``, ``person_id`` (who ``edit_upstream`` edits as).
-* ``faults`` (:class:`Faults`: ``set``/``queue``/``clear``/``count``/``injected``), ``clock``
+* ``faults`` (:class:`Faults`: ``set``/``queue``/``clear``/``count``/``injected``, ``retry_after`` of an
+  injected 429), ``clock``
   (:class:`FakeClock`: ``advance``/``freeze``/``unfreeze``), ``bucket`` (the token bucket or None).
 * ``requests`` — list of ``LoggedRequest(method, path, body, status)`` (status 0: no answer sent);
   ``count(method=None, path_prefix=None, status=None)``; ``rate_limited`` (number of 429s);
