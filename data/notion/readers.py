@@ -70,7 +70,7 @@ READABLE_TYPES: dict[str, frozenset[str]] = {
     "bool": frozenset({"checkbox", "formula", "rollup", "select", "status", "rich_text", "title", "number"}),
     "list": frozenset(
         {"multi_select", "rich_text", "title", "select", "status", "people", "rollup", "formula", "phone_number",
-         "email", "url"}
+         "email", "url", "number"}
     ),
     "date": frozenset({"date", "formula", "rollup", "rich_text", "title", "created_time", "last_edited_time"}),
     "text": frozenset(

@@ -194,12 +194,7 @@ class Workbench:
                 say(f"writing scores to Notion ({self.store.outbox_summary()['size']} pending)")
                 self._deliver(report, progress=write_progress)
             else:
-                report.left_queued = self.store.outbox_summary()["size"]
-                if report.left_queued:
-                    report.notes.append(
-                        f"{report.left_queued} writes left queued, as asked (--no-push); deliver them with "
-                        "`leadscore push`"
-                    )
+                report.left_queued = self.store.outbox_summary()["size"]  # said in the summary
         return report
 
     def _pull(self, report: SyncReport, *, full: bool, say: Callable[[str], None]) -> None:

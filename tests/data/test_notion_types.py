@@ -540,3 +540,21 @@ def test_read_field(prop: dict[str, Any], field: str, value: Any) -> None:
 def test_field_rows_of_a_database_without_mapped_properties() -> None:
     rows = field_rows({"properties": {}}, PropertyMapping())
     assert {r["status"] for r in rows} == {"missing"}
+
+
+@pytest.mark.parametrize(
+    ("prop", "field", "problem"),
+    [
+        ({"type": "checkbox", "checkbox": True}, "vet_count", "a checkbox property cannot hold a number"),
+        ({"type": "date", "date": {"start": "2026-01-05"}}, "has_telemedicine", "a date property cannot hold a yes/no"),
+        ({"type": "relation", "relation": [], "has_more": False}, "technologies", "a relation holds only the ids"),
+        ({"type": "files", "files": []}, "website", "a files property cannot hold text"),
+        ({"type": "button", "button": {}}, "name", "a button property holds no value leadscore can read"),
+        ({"type": "rollup", "rollup": {"type": "array", "function": "show_original",
+                                       "array": [{"type": "number", "number": 2}, {"type": "number", "number": 9}]}},
+         "rating", "holds 2 values where one number is needed"),
+    ],
+)
+def test_a_type_that_cannot_hold_the_field_is_reported_not_read(prop: dict[str, Any], field: str, problem: str) -> None:
+    reading = read_field(prop, field)
+    assert reading.value is None and reading.problem is not None and reading.problem.startswith(problem)
