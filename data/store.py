@@ -187,7 +187,7 @@ def m002_extra_columns(db: Database) -> None:
 
 
 @migrations()
-def m003_notion_pace_and_blocked_writes(db: Database) -> None:
+def m005_notion_pace_and_blocked_writes(db: Database) -> None:
     # One request schedule per Notion integration, shared by every process using the store (the rate
     # limit is the integration's, not a process's); ``next_at`` is a Unix time in seconds.
     db["notion_pace"].create({"key": str, "next_at": float}, pk="key")
