@@ -30,7 +30,7 @@ from scoring.config import ScoringConfig
 
 from ..scoring_runs import RunReport, active_config, recorded_run, score_stored
 from ..store import Store
-from .gateway import DataSourceChoice, NotionGateway, describe_error, is_transient
+from .gateway import NotionGateway, describe_error, is_transient
 from .mapping import SCORE_OPTIONS, SCORE_TYPES, SCORE_WRITABLE_TYPES, PropertyMapping
 from .properties import changed_values, field_rows, read_page, schema_report, score_values
 from .settings import NotionError, NotionSettings
@@ -119,10 +119,6 @@ class Workbench:
         report["data_source_note"] = [note] if (note := choice.note()) else []
         report["connection"] = [self.settings.describe()]
         return report
-
-    def data_source(self) -> DataSourceChoice:
-        """Which data source the workbench reads and writes (and the others, when there are several)."""
-        return self.gateway.data_source()
 
     def setup(self) -> list[str]:
         """Add the five score properties when missing; every existing property and option stays.
@@ -369,7 +365,7 @@ class Workbench:
             pid = item["practice_id"]
             state = self.store.delivery(pid)
             needed = changed_values(state["scores"], state["notion_scores"]) if state else {}
-            if not needed:  # the page already holds the current score (or has none to hold)
+            if state is None or not needed:  # the page already holds the current score (or has none to hold)
                 if self.store.cancel_write(pid, state["history_id"] if state else None):
                     report.cancelled += 1
                 continue
@@ -399,13 +395,13 @@ class Workbench:
                 report.failures.append(f"{pid}: {error}")
                 # A timeout or a gateway error may hide a write that landed: stop assuming the page's old values.
                 unsure = list(plan.values) if self.gateway.maybe_applied else []
-                self.store.write_failed(pid, state["history_id"] if state else 0, error, unsure=unsure)
+                self.store.write_failed(pid, state["history_id"], error, unsure=unsure)
                 log.warning(
                     "write to %s failed: %s", pid, error, extra={"event": "notion_write_failed", "practice_id": pid}
                 )
                 continue
             streak = same = 0
-            self.store.write_done(pid, state["history_id"] if state else 0, plan.values, blocked=reason)
+            self.store.write_done(pid, state["history_id"], plan.values, blocked=reason)
             if reason:
                 blocked[reason] += 1
                 report.partly_written += 1
