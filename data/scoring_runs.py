@@ -38,7 +38,11 @@ class RunReport:
     errors: Counter[str] = field(default_factory=Counter)
     queued: int = 0
     written: int = 0
-    write_failures: int = 0
+    write_failures: int = 0  # pages whose write did not (fully) land in this run: they stay queued
+    partly_written: int = 0  # pages where some score properties landed and others cannot be written yet
+    cancelled: int = 0  # queued writes found unneeded at delivery (the page already holds the score)
+    pushed: bool = False  # whether this run tried to deliver the outbox
+    left_queued: int | None = None  # the outbox's size when the run ended (None: not looked at)
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)  # "practice: reason" for failed writes
@@ -58,8 +62,15 @@ class RunReport:
         parts = [f"scored {self.scored}" + (f" ({tiers})" if tiers else "")]
         if self.failed:
             parts.append(f"failed {self.failed} ({errors})")
-        if self.queued or self.written or self.write_failures:
-            parts.append(f"Notion: {self.written} written, {self.write_failures} still pending")
+        if self.pushed and (self.queued or self.written or self.write_failures or self.cancelled):
+            text = f"Notion: {self.written} written"
+            if self.partly_written:
+                text += f", {self.partly_written} partly written"
+            if self.cancelled:
+                text += f", {self.cancelled} no longer needed"
+            parts.append(text + f", {self.write_failures} still pending")
+        elif not self.pushed and self.left_queued:
+            parts.append(f"Notion: {self.left_queued} writes left queued (deliver them with `leadscore push`)")
         return "; ".join(parts) + f" in {self.seconds:.2f} s"
 
 
@@ -112,15 +123,16 @@ def score_practices(
         batch_durations = [durations.get(o["practice_id"] or "", float(o["scoring_duration_ms"])) for o in outputs]
         outbox = None
         if notion_scores is not None:
+            # Every Notion practice scored gets its outbox state set from the new score: queued when its
+            # page holds something else, a pending write cancelled when the page already holds it
+            # (a rescore back to Notion's values must not leave an older write to deliver — issue 8).
             outbox = {}
             for out in outputs:
                 pid = out["practice_id"]
                 if pid not in notion_scores:  # demo or imported practices have no page to write to
                     continue
-                diff = changed_values(score_values(out), notion_scores[pid])
-                if diff:
-                    outbox[pid] = diff
-            report.queued += len(outbox)
+                outbox[pid] = changed_values(score_values(out), notion_scores[pid])
+            report.queued += sum(1 for diff in outbox.values() if diff)
         store.save_scores(
             outputs,
             trigger=trigger,

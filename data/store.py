@@ -34,6 +34,7 @@ from scoring.depth import WRITABLE_DEPTH, clip_depth
 
 DEFAULT_DB = Path(".leadscore") / "leadscore.db"
 BUSY_TIMEOUT_MS = 60_000
+HOLD_SUFFIX = ":hold"  # notion_pace row of an integration's Retry-After hold
 MAX_SQL_PARAMETERS = 900  # well under SQLite's limit on variables in one statement (999 in old builds)
 
 migrations = Migrations("leadscore")
@@ -230,6 +231,16 @@ def m004_models(db: Database) -> None:
     db.execute("CREATE UNIQUE INDEX models_one_current ON models(current) WHERE current = 1")
 
 
+@migrations()
+def m005_notion_pace_and_blocked_writes(db: Database) -> None:
+    # One request schedule per Notion integration, shared by every process using the store (the rate
+    # limit is the integration's, not a process's); ``next_at`` is a Unix time in seconds.
+    db["notion_pace"].create({"key": str, "next_at": float}, pk="key")
+    # A pending write that cannot succeed as Notion is set up now (a status option the API cannot
+    # create, a property of another type): why, so it is never sent until that changes.
+    db["outbox"].add_column("blocked", str)
+
+
 class StoreError(Exception):
     """A store we cannot use (wrong file, unreadable, newer schema); the message says what to do."""
 
@@ -274,8 +285,27 @@ class Store:
 
     @classmethod
     def open(cls, path: str | Path | None = None) -> Store:
+        """Open (creating when needed) and migrate the store at ``path`` (default ``$LEADSCORE_DB`` or
+        ``.leadscore/leadscore.db``).
+
+        Raises:
+            StoreError: one sentence naming the path when the store cannot be used — its folder cannot
+                be made (a file in the way, no permission), the file is not a leadscore store (left
+                untouched), or it was written by a newer leadscore.
+        """
         store = cls(path or default_db_path())
-        store.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            store.path.parent.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:
+            raise StoreError(_folder_problem(store.path, "a file is in the way of its folder")) from None
+        except NotADirectoryError:
+            raise StoreError(_folder_problem(store.path, "part of its folder path is a file")) from None
+        except PermissionError:
+            raise StoreError(_folder_problem(store.path, "no permission to create its folder")) from None
+        except OSError as exc:
+            raise StoreError(_folder_problem(store.path, exc.strerror or str(exc))) from None
+        if store.path.is_dir():
+            raise StoreError(f"{store.path}: is a folder, not a store file; set LEADSCORE_DB to a file path")
         store.migrate()
         return store
 
@@ -300,8 +330,11 @@ class Store:
         return conn
 
     @contextlib.contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction (BEGIN IMMEDIATE), serialised within the process by a lock."""
+    def write(self, *, revision: bool = True) -> Iterator[sqlite3.Connection]:
+        """One write transaction (BEGIN IMMEDIATE), serialised within the process by a lock.
+
+        ``revision=False`` for bookkeeping no view depends on (request pacing): the revision, which
+        keys the pages' caches, stays as it is."""
         with self._write_lock:
             if self._writer is None:
                 self._writer = self._connect()
@@ -312,7 +345,8 @@ class Store:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
-                conn.execute("UPDATE state SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'")
+                if revision:
+                    conn.execute("UPDATE state SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'")
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
@@ -343,6 +377,9 @@ class Store:
                 raise StoreError(f"{self.path}: not a leadscore store, or damaged ({exc})") from None
 
     def _migrate_once(self) -> None:
+        # Look before touching: a file that is not a leadscore store (or is one from a newer leadscore)
+        # is refused as it is — never switched to WAL, never given our tables.
+        self._check_is_a_store()
         conn = self._connect()
         try:
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
@@ -359,6 +396,62 @@ class Store:
                 raise
         finally:
             conn.close()
+
+    def _check_is_a_store(self) -> None:
+        """Read-only look at an existing file: empty, or a leadscore store this version knows.
+
+        Raises StoreError (not a SQLite file, another application's database, a newer schema);
+        sqlite3.OperationalError when the file is locked (the caller waits and tries again)."""
+        try:
+            if not self.path.exists() or self.path.stat().st_size == 0:
+                return
+        except OSError as exc:
+            raise StoreError(f"{self.path}: cannot read the store ({exc.strerror or exc})") from None
+        try:
+            conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=1)
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"{self.path}: cannot open the store ({exc})") from None
+        try:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if not tables:
+                return
+            applied: list[str] = []
+            if Migrations.migrations_table in tables:
+                applied = [
+                    r[0]
+                    for r in conn.execute(
+                        f"SELECT name FROM {Migrations.migrations_table} WHERE migration_set = ? ORDER BY rowid",
+                        (migrations.name,),
+                    )
+                ]
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise
+            raise StoreError(f"{self.path}: not a leadscore store ({exc}); set LEADSCORE_DB to another file") from None
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"{self.path}: not a leadscore store ({exc}); set LEADSCORE_DB to another file"
+            ) from None
+        finally:
+            conn.close()
+        if not applied:
+            shown = ", ".join(sorted(tables)[:5]) + (", …" if len(tables) > 5 else "")
+            raise StoreError(
+                f"{self.path}: a SQLite database of another application (tables {shown}), not a leadscore "
+                "store; it was left untouched — set LEADSCORE_DB to another file"
+            )
+        known = {m.name for m in migrations._migrations}
+        newer = [name for name in applied if name not in known]
+        if newer:
+            raise StoreError(
+                f"{self.path}: written by a newer leadscore (schema {', '.join(newer)}, which this version does "
+                "not know); upgrade leadscore, or set LEADSCORE_DB to another file — the store was left untouched"
+            )
+
+    def schema_version(self) -> list[str]:
+        """The migrations applied to this store, in order (its schema version, as sqlite-utils records it)."""
+        sql = f"SELECT name FROM {Migrations.migrations_table} WHERE migration_set = ? ORDER BY rowid"
+        return [r[0] for r in self.query(sql, (migrations.name,))]
 
     def close(self) -> None:
         with self._write_lock:
@@ -541,8 +634,10 @@ class Store:
     ) -> list[int]:
         """Record scorings: append history, replace current scores, queue write-backs — atomically.
 
-        ``outbox`` maps practice id → Notion properties to write (only for pages that need it).
-        Returns the history ids, in the order of ``outputs``.
+        ``outbox`` maps practice id → the score values its Notion page lacks (a non-empty dict: the page
+        needs syncing; kept for the record, the write itself is computed when delivered) or to an empty
+        value (the page already holds the new score: a pending write is cancelled). Practices not in
+        ``outbox`` keep their outbox state. Returns the history ids, in the order of ``outputs``.
         """
         now = utc_now_iso()
         ids: list[int] = []
@@ -623,15 +718,11 @@ class Store:
                         trigger,
                     ),
                 )
-                if outbox and pid in outbox:
-                    w.execute(
-                        """INSERT INTO outbox (practice_id, history_id, properties_json, queued_at, attempts)
-                           VALUES (?, ?, ?, ?, 0)
-                           ON CONFLICT(practice_id) DO UPDATE SET history_id = excluded.history_id,
-                               properties_json = excluded.properties_json, queued_at = excluded.queued_at,
-                               attempts = 0, last_error = NULL, last_attempt_at = NULL""",
-                        (pid, history_id, orjson.dumps(outbox[pid]).decode(), now),
-                    )
+                if outbox is not None and pid in outbox:
+                    if outbox[pid]:
+                        _queue(w, pid, history_id, outbox[pid], now)
+                    else:  # the new score is what the page already holds: nothing left to write
+                        w.execute("DELETE FROM outbox WHERE practice_id = ?", (pid,))
         return ids
 
     def history(self, practice_id: str) -> pd.DataFrame:
@@ -658,25 +749,63 @@ class Store:
         )
 
     # ---- outbox -----------------------------------------------------------------------------------
+    # A row means "this page needs syncing": what is sent is computed when it is delivered, from the
+    # current score and what the page is known to hold (``practices.notion_scores_json``), so an old
+    # score can never overwrite a newer one (issue 8). ``history_id`` is the score the row was queued
+    # for; ``properties_json`` what differed then (for people, not for delivery).
 
     def outbox(self, limit: int | None = None) -> list[dict[str, Any]]:
         sql = "SELECT * FROM outbox ORDER BY queued_at, practice_id"
         rows = self.query(sql + (f" LIMIT {int(limit)}" if limit else ""))
-        return [dict(r) | {"properties": orjson.loads(r["properties_json"])} for r in rows]
+        return [dict(r) | {"properties": orjson.loads(r["properties_json"] or "{}")} for r in rows]
 
     def outbox_summary(self) -> dict[str, Any]:
+        """``size``, ``oldest`` (queued_at), ``oldest_error``, ``blocked`` (writes Notion cannot take as it
+        is set up now) and ``blocked_reasons`` (reason → pages)."""
         row = self.query(
             """SELECT COUNT(*) AS size, MIN(queued_at) AS oldest,
                       (SELECT last_error FROM outbox WHERE last_error IS NOT NULL
-                       ORDER BY queued_at LIMIT 1) AS oldest_error
+                       ORDER BY queued_at LIMIT 1) AS oldest_error,
+                      COUNT(blocked) AS blocked
                FROM outbox"""
         )[0]
-        return dict(row)
+        reasons = self.query("SELECT blocked, COUNT(*) FROM outbox WHERE blocked IS NOT NULL GROUP BY blocked")
+        return dict(row) | {"blocked_reasons": {r[0]: r[1] for r in reasons}}
 
-    def write_done(self, practice_id: str, history_id: int, written: dict[str, Any]) -> None:
-        """A write-back reached Notion: drop it from the outbox (unless a newer score replaced it)."""
+    def delivery(self, practice_id: str) -> dict[str, Any] | None:
+        """What delivering one page's write needs, read now: ``history_id`` and score values of the
+        current score, ``notion_scores`` (what the page is known to hold) — None when there is no
+        current score or the page is gone."""
+        rows = self.query(
+            """SELECT s.history_id, s.lead_score, s.priority_tier, s.score_breakdown, s.confidence_flags,
+                      s.scoring_status, p.notion_scores_json
+               FROM scores s JOIN practices p USING (practice_id)
+               WHERE s.practice_id = ? AND p.in_trash = 0 AND p.deleted = 0""",
+            (practice_id,),
+        )
+        if not rows:
+            return None
+        r = rows[0]
+        return {
+            "history_id": r["history_id"],
+            "scores": {
+                "lead_score": r["lead_score"],
+                "priority_tier": r["priority_tier"],
+                "score_breakdown": r["score_breakdown"],
+                "confidence_flags": orjson.loads(r["confidence_flags"] or "[]"),
+                "scoring_status": r["scoring_status"],
+            },
+            "notion_scores": orjson.loads(r["notion_scores_json"]) if r["notion_scores_json"] else None,
+        }
+
+    def write_done(
+        self, practice_id: str, history_id: int, written: dict[str, Any], *, blocked: str | None = None
+    ) -> None:
+        """Score values reached the page: remember them as what it holds. The row goes when the score
+        written is still the current one and nothing is ``blocked``; otherwise it stays (re-queued if a
+        newer score cancelled it meanwhile), so the next delivery sends what is current then."""
+        now = utc_now_iso()
         with self.write() as w:
-            w.execute("DELETE FROM outbox WHERE practice_id = ? AND history_id = ?", (practice_id, history_id))
             current = w.execute(
                 "SELECT notion_scores_json FROM practices WHERE practice_id = ?", (practice_id,)
             ).fetchone()
@@ -685,23 +814,111 @@ class Store:
                 "UPDATE practices SET notion_scores_json = ? WHERE practice_id = ?",
                 (orjson.dumps(merged).decode(), practice_id),
             )
+            score = w.execute("SELECT history_id FROM scores WHERE practice_id = ?", (practice_id,)).fetchone()
+            latest = score[0] if score else history_id
+            if latest == history_id and blocked is None:
+                w.execute("DELETE FROM outbox WHERE practice_id = ?", (practice_id,))
+                return
+            _queue(w, practice_id, latest, {}, now, reset=False)
+            w.execute(
+                "UPDATE outbox SET blocked = ?, last_error = COALESCE(?, last_error), last_attempt_at = ? "
+                "WHERE practice_id = ?",
+                (blocked, blocked, now, practice_id),
+            )
 
-    def write_failed(self, practice_id: str, history_id: int, error: str) -> None:
+    def write_failed(self, practice_id: str, history_id: int, error: str, *, unsure: Iterable[str] = ()) -> None:
+        """A write did not land (Notion's message in ``error``); the row stays for the next delivery.
+
+        ``unsure``: score fields the failed request may have changed after all (a timeout, a dropped
+        answer): the store stops assuming the page holds its old values there, so a later score equal to
+        them is still written."""
+        unsure = list(unsure)
         with self.write() as w:
             w.execute(
                 """UPDATE outbox SET attempts = attempts + 1, last_error = ?, last_attempt_at = ?
-                   WHERE practice_id = ? AND history_id = ?""",
-                (error[:1000], utc_now_iso(), practice_id, history_id),
+                   WHERE practice_id = ?""",
+                (error[:1000], utc_now_iso(), practice_id),
+            )
+            if unsure:
+                _forget_page_values(w, [practice_id], unsure)
+
+    def write_blocked(self, practice_id: str, reason: str) -> None:
+        """Nothing of this page's write can be sent as Notion is set up now: say why, send nothing."""
+        with self.write() as w:
+            w.execute(
+                "UPDATE outbox SET blocked = ?, last_error = ?, last_attempt_at = ? WHERE practice_id = ?",
+                (reason[:1000], reason[:1000], utc_now_iso(), practice_id),
             )
 
+    def cancel_write(self, practice_id: str, history_id: int | None) -> bool:
+        """Drop a pending write found to be unneeded (the page holds the score ``history_id``), unless a
+        newer score arrived since; ``None``: there is nothing to write (no score, or the page is gone).
+        Returns whether it was dropped."""
+        with self.write() as w:
+            if history_id is None:
+                cursor = w.execute("DELETE FROM outbox WHERE practice_id = ?", (practice_id,))
+            else:
+                cursor = w.execute(
+                    """DELETE FROM outbox WHERE practice_id = ?
+                       AND (SELECT history_id FROM scores WHERE practice_id = ?) IS ?""",
+                    (practice_id, practice_id, history_id),
+                )
+            return cursor.rowcount > 0
+
     def queue_writes(self, writes: dict[str, tuple[int, dict[str, Any]]]) -> None:
-        """Queue write-backs (practice id → (history id, score values)) unless one already waits."""
+        """Queue write-backs (practice id → (history id, score values that differ)) unless one already waits."""
         now = utc_now_iso()
         with self.write() as w:
             w.executemany(
                 "INSERT OR IGNORE INTO outbox (practice_id, history_id, properties_json, queued_at) "
                 "VALUES (?, ?, ?, ?)",
                 [(pid, hid, orjson.dumps(values).decode(), now) for pid, (hid, values) in writes.items()],
+            )
+
+    def forget_notion_values(self, fields: Iterable[str]) -> int:
+        """Notion's copy of these score fields is no longer known (a score property was added again,
+        empty): every scored, active Notion page needs syncing. Returns how many pages were queued."""
+        fields = list(fields)
+        now = utc_now_iso()
+        with self.write() as w:
+            rows = w.execute(
+                """SELECT p.practice_id, s.history_id FROM practices p JOIN scores s USING (practice_id)
+                   WHERE p.source = 'notion' AND p.in_trash = 0 AND p.deleted = 0"""
+            ).fetchall()
+            ids = [r[0] for r in rows]
+            _forget_page_values(w, ids, fields)
+            for pid, hid in rows:
+                _queue(w, pid, hid, dict.fromkeys(fields), now, reset=False)
+        return len(ids)
+
+    # ---- Notion request pacing --------------------------------------------------------------------
+
+    def take_request_slot(self, key: str, interval: float, burst: int = 1, now: float | None = None) -> float:
+        """Reserve the next request slot of the schedule ``key`` (one per Notion integration, shared by
+        every process on this store): seconds to wait before sending (0 when it may go now).
+
+        A generic cell rate: on average one request per ``interval`` seconds, up to ``burst`` at once."""
+        now = time.time() if now is None else now
+        with self.write(revision=False) as w:
+            row = w.execute("SELECT next_at FROM notion_pace WHERE key = ?", (key,)).fetchone()
+            held = w.execute("SELECT next_at FROM notion_pace WHERE key = ?", (key + HOLD_SUFFIX,)).fetchone()
+            due = max(row[0] if row else now, now)
+            # A hold (Notion's Retry-After) is not softened by the burst allowance.
+            start = max(now, due - (burst - 1) * interval, held[0] if held else now)
+            w.execute(
+                "INSERT INTO notion_pace(key, next_at) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET next_at = excluded.next_at",
+                (key, max(due, start) + interval),
+            )
+        return start - now
+
+    def hold_requests(self, key: str, until: float) -> None:
+        """Notion asked the integration to wait (429 + Retry-After): no process sends before ``until``."""
+        with self.write(revision=False) as w:
+            w.execute(
+                "INSERT INTO notion_pace(key, next_at) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET next_at = MAX(next_at, excluded.next_at)",
+                (key + HOLD_SUFFIX, until),
             )
 
     # ---- runs -------------------------------------------------------------------------------------
@@ -893,6 +1110,46 @@ def _components_of(out: dict[str, Any]) -> dict[str, Any]:
     parts = {name: c.get("score") for name, c in doc.get("components", {}).items()}
     parts["original"] = doc.get("original_score")
     return parts
+
+
+def _queue(
+    w: sqlite3.Connection, practice_id: str, history_id: int, values: Any, now: str, *, reset: bool = True
+) -> None:
+    """Mark a page as needing syncing (one row per page); ``reset`` clears a previous failure."""
+    if reset:
+        w.execute(
+            """INSERT INTO outbox (practice_id, history_id, properties_json, queued_at, attempts)
+               VALUES (?, ?, ?, ?, 0)
+               ON CONFLICT(practice_id) DO UPDATE SET history_id = excluded.history_id,
+                   properties_json = excluded.properties_json, queued_at = excluded.queued_at,
+                   attempts = 0, last_error = NULL, last_attempt_at = NULL, blocked = NULL""",
+            (practice_id, history_id, orjson.dumps(values).decode(), now),
+        )
+    else:
+        w.execute(
+            """INSERT INTO outbox (practice_id, history_id, properties_json, queued_at, attempts)
+               VALUES (?, ?, ?, ?, 0)
+               ON CONFLICT(practice_id) DO UPDATE SET history_id = excluded.history_id""",
+            (practice_id, history_id, orjson.dumps(values).decode(), now),
+        )
+
+
+UNKNOWN_VALUE = {"unknown": "a write may or may not have reached the page"}
+
+
+def _forget_page_values(w: sqlite3.Connection, practice_ids: Sequence[str], fields: Sequence[str]) -> None:
+    """Stop assuming what these pages hold in ``fields``: an unknown value differs from every score."""
+    for pid in practice_ids:
+        row = w.execute("SELECT notion_scores_json FROM practices WHERE practice_id = ?", (pid,)).fetchone()
+        held = orjson.loads(row[0]) if row and row[0] else {}
+        held.update(dict.fromkeys(fields, UNKNOWN_VALUE))
+        w.execute(
+            "UPDATE practices SET notion_scores_json = ? WHERE practice_id = ?", (orjson.dumps(held).decode(), pid)
+        )
+
+
+def _folder_problem(path: Path, why: str) -> str:
+    return f"cannot create the store at {path}: {why}; set LEADSCORE_DB to a file in a folder you can write"
 
 
 def _process_alive(pid: int) -> bool:

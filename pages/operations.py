@@ -61,8 +61,11 @@ with middle:
     st.metric("Writes waiting", outbox["size"])
     if outbox["size"]:
         st.caption(f"Oldest queued {outbox['oldest']}.")
-    if outbox["oldest_error"]:
-        st.warning(f"Oldest error: {outbox['oldest_error']}")
+    # Notion's messages and the reasons quote property and option names: text, never Markdown.
+    for reason, pages in outbox["blocked_reasons"].items():
+        st.warning(f"{pages} waiting until Notion is changed: {ui.md_escape(reason)}")
+    if outbox["oldest_error"] and outbox["oldest_error"] not in outbox["blocked_reasons"]:
+        st.warning(f"Oldest error: {ui.md_escape(outbox['oldest_error'])}")
     if bench.notion_configured and outbox["size"] and st.button("Push now", key="push_now"):
         try:
             report = bench.push()
@@ -74,21 +77,39 @@ with middle:
 with right:
     st.subheader("Notion connection")
     st.write(ui.notion_status(bench))
-    if bench.notion_configured and st.button("Check connection", key="check_notion"):
-        try:
-            report = bench.check()
-        except Exception as exc:
-            ui.show_error("Notion is unreachable or refused the request — check the token and sharing", exc)
-        else:
-            st.success(f"Connected. {len(report['found'])} mapped properties found.")
-            if report["missing"]:
-                st.warning("Missing: " + ", ".join(report["missing"]))
-            if report["missing_scores"]:
-                st.warning("Score properties missing (run `leadscore notion setup`): "
-                           + ", ".join(report["missing_scores"]))
+    if bench.settings.problem:
+        st.error(ui.md_escape(bench.settings.problem))
+    used = store.get_state("notion_data_source")
+    if bench.notion_configured and used:
+        st.caption(f"Data source: {ui.md_escape(used['name'])} ({used['id']}).")
+        if used.get("note"):
+            st.warning(ui.md_escape(used["note"]))
     mark = store.get_state("notion_high_water")
     if mark:
         st.caption(f"Last synced edits up to {mark}.")
+check_report = None
+if bench.notion_configured and st.button("Check connection", key="check_notion"):
+    try:
+        check_report = bench.check()
+    except Exception as exc:
+        ui.show_error("Notion is unreachable or refused the request — check the token and sharing", exc)
+if check_report is not None:
+    st.success(f"Connected. {len(check_report['found'])} mapped properties found.")
+    for note in check_report["data_source_note"]:
+        st.warning(ui.md_escape(note))
+    if check_report["missing"]:
+        st.warning("Missing: " + ui.md_escape(", ".join(check_report["missing"])))
+    if check_report["missing_scores"]:
+        st.warning("Score properties missing (run `leadscore notion setup`): "
+                   + ui.md_escape(", ".join(check_report["missing_scores"])))
+    for line in [*check_report["wrong_type"], *check_report["status_options"]]:
+        st.warning(ui.md_escape(line))
+    # Per field: the property, its type and whether leadscore can read (or write) it — as data, not Markdown.
+    st.dataframe(
+        check_report["fields"], hide_index=True, width="stretch", key="notion_fields",
+        column_order=["section", "field", "property", "type", "status", "note"],
+        column_config={"status": "Readable / writable", "note": "How, or what to do"},
+    )
 
 st.subheader("Data quality")
 table = ui.book(bench)
@@ -107,4 +128,4 @@ else:
     problems = [p for row in store.query("SELECT problems FROM practices WHERE problems != '[]'")
                 for p in orjson.loads(row[0] or "[]")]
     if problems:
-        st.warning("Notion mapping: " + "; ".join(sorted(set(problems))))
+        st.warning("Notion mapping: " + ui.md_escape("; ".join(sorted(set(problems)))))

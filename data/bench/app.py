@@ -21,7 +21,7 @@ from ..scoring_runs import run_scoring
 from ..store import Store
 from .core import Echo, Result, best_of, median_of
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _store_with(n: int, directory: Path) -> Store:

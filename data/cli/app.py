@@ -30,6 +30,20 @@ def config_option(func):  # type: ignore[no-untyped-def]
     )(func)
 
 
+STORE_CONFIG_HELP = (
+    "Scoring configuration file (.toml or .json) for this run. Default: the version applied in the What-if "
+    "lab (the store's active configuration), else SPEC's numbers; the environment's overrides "
+    "(AUTO_TRIGGER_SCORING, SCORING_TIMEOUT_SECONDS, …) apply on top either way."
+)
+
+
+def store_config_option(func):  # type: ignore[no-untyped-def]
+    """--config for commands that score the store's book (rescore, sync): what they really default to."""
+    return click.option(
+        "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help=STORE_CONFIG_HELP
+    )(func)
+
+
 def resolve_config(config_path: Path | None) -> ScoringConfig:
     try:
         return load_config(config_path)
@@ -125,6 +139,8 @@ def write_bar() -> Iterator[Callable[[int, int], None]]:
 def _needs_notion(bench: Any) -> None:
     if not bench.notion_configured:
         fail(bench.settings.describe() + ". Set NOTION_API_KEY and NOTION_DATABASE_ID (see README, Notion setup).")
+    if bench.settings.problem:
+        fail(bench.settings.problem)
 
 
 def _print_report(report: Any) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .app import _print_report, config_option, fail, main, mapping_option, open_workbench, run_notion, write_bar
+from .app import _print_report, fail, main, mapping_option, open_workbench, run_notion, store_config_option, write_bar
 
 
 @main.command()
@@ -40,7 +40,7 @@ def demo(reset: bool, size: int, force: bool) -> None:
 @click.option("--tier", type=click.Choice(["Hot", "Warm", "Cold", "Pending Enrichment"]), help="With --batch.")
 @click.option("--failed", "failed_only", is_flag=True, help="Rescore the practices whose last scoring failed.")
 @click.option("--all", "all_", is_flag=True, help="Rescore every practice.")
-@config_option
+@store_config_option
 @mapping_option
 def rescore(
     practice_ids: tuple[str, ...],

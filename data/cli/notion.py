@@ -10,11 +10,11 @@ import click
 from .app import (
     _needs_notion,
     _print_report,
-    config_option,
     main,
     mapping_option,
     open_workbench,
     run_notion,
+    store_config_option,
     write_bar,
 )
 
@@ -22,10 +22,12 @@ from .app import (
 @main.command()
 @click.option("--full", is_flag=True, help="Read every page (also finds trashed and deleted pages).")
 @click.option("--no-push", is_flag=True, help="Score but keep the writes in the outbox (deliver later with push).")
-@config_option
+@store_config_option
 @mapping_option
 def sync(full: bool, no_push: bool, config_path: Path | None, mapping_path: Path | None) -> None:
-    """Pull pages from Notion, score what changed, write scores back."""
+    """Pull pages from Notion, score what changed, write scores back.
+
+    Exits 1 when some writes did not land (they stay queued for `leadscore push`)."""
     bench = open_workbench(config_path, mapping_path, fill=False)
     _needs_notion(bench)
     with write_bar() as bar:
@@ -35,7 +37,8 @@ def sync(full: bool, no_push: bool, config_path: Path | None, mapping_path: Path
             )
         )
     _print_report(report)
-
+    if report.pushed and report.write_failures:
+        sys.exit(1)  # writes that did not land stay queued: say so in the exit status too (as push does)
 
 
 @main.command()
@@ -48,6 +51,8 @@ def push(mapping_path: Path | None) -> None:
     with write_bar() as bar:
         report = run_notion(lambda: bench.push(progress=bar))
     click.echo(f"{pending} pending → {report.written} written, {report.write_failures} still pending")
+    for note in report.notes:
+        click.echo(f"  {note}")
     for line in report.failures[:20]:
         click.echo(f"  {line}", err=True)
     if report.write_failures:
@@ -62,17 +67,35 @@ def notion() -> None:
 @notion.command("check")
 @mapping_option
 def notion_check(mapping_path: Path | None) -> None:
-    """Report what the property mapping finds and lacks in the database."""
+    """List, per field, the property it is read from (or written to), its type and whether leadscore can
+    read (or write) it."""
     bench = open_workbench(None, mapping_path, fill=False)
     _needs_notion(bench)
     report = run_notion(bench.check)
-    click.echo(f"Connected: {report['connection'][0]} (data source {report['data_source'][0]})")
+    click.echo(
+        f"Connected: {report['connection'][0]} (data source {report['data_source_name'][0]!r}, "
+        f"{report['data_source'][0]})"
+    )
+    for note in report["data_source_note"]:
+        click.echo(f"  NOTE     {note}")
     click.echo(f"Mapping: {bench.mapping.source}")
-    for line in report["found"]:
-        click.echo(f"  found    {line}")
+    rows = report["fields"]
+    width_f = max(len(r["field"]) for r in rows)
+    width_p = max(len(repr(r["property"])) for r in rows)
+    width_t = max(len(r["type"]) for r in rows)
+    heads = {"input": "Read (scoring inputs)", "sales": "Read (shown, never written)", "score": "Written (scores)"}
+    labels = {"yes": "ok", "no": "CANNOT", "missing": "MISSING"}
+    for section, head in heads.items():
+        click.echo(f"{head}:")
+        for r in (r for r in rows if r["section"] == section):
+            status = labels[r["status"]]
+            line = f"  {status:<8} {r['field']:<{width_f}}  {r['property']!r:<{width_p}}  {r['type']:<{width_t}}"
+            click.echo((line + (f"  {r['note']}" if r["note"] else "")).rstrip())
     for line in report["missing"]:
         click.echo(f"  MISSING  {line} — treated as missing data")
     for line in report["wrong_type"]:
+        click.echo(f"  PROBLEM  {line}")
+    for line in report["status_options"]:
         click.echo(f"  PROBLEM  {line}")
     if report["missing_scores"]:
         click.echo(

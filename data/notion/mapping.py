@@ -60,6 +60,15 @@ SCORE_TYPES = {
     "confidence_flags": "multi_select",
     "scoring_status": "select",
 }
+# The types each score property may have: the team may have made the tier and status properties
+# `status` ones (issue 7 §2); `notion setup` creates the first type listed.
+SCORE_WRITABLE_TYPES: dict[str, tuple[str, ...]] = {
+    "lead_score": ("number",),
+    "priority_tier": ("select", "status"),
+    "score_breakdown": ("rich_text",),
+    "confidence_flags": ("multi_select",),
+    "scoring_status": ("select", "status"),
+}
 SCORE_OPTIONS = {
     "priority_tier": [("Hot", "red"), ("Warm", "orange"), ("Cold", "blue"), ("Pending Enrichment", "gray")],
     "confidence_flags": [

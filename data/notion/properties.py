@@ -1,56 +1,38 @@
-"""Notion property values ↔ plain values: reading pages into records, writing score properties.
+"""Notion pages ↔ records: reading a page into the scoring record, what a schema lets leadscore read and
+write, and comparing score values with what a page holds.
+
+The per-type readers live in ``readers``, the per-type writers in ``writers``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from scoring.breakdown import MAX_BREAKDOWN_CHARS
-from scoring.fields import nest, split_flat_list
+from scoring.fields import nest
 
-from .mapping import DEFAULT_SALES, ENRICHED_STATUSES, LIST_FIELDS, SCORE_TYPES, PropertyMapping
+from .mapping import DEFAULT_SALES, ENRICHED_STATUSES, SCORE_WRITABLE_TYPES, PropertyMapping
+from .readers import plain_value, read_field, readability
+from .writers import score_properties, text_pieces, unwritable
 
-
-def plain_value(prop: Mapping[str, Any] | None) -> Any:
-    """A Notion property value as plain Python: text, number, bool, list of names, ISO date."""
-    if not prop:
-        return None
-    kind = prop.get("type")
-    value = prop.get(kind) if kind else None
-    if kind in ("title", "rich_text"):
-        text = "".join(
-            part.get("plain_text") or part.get("text", {}).get("content", "") for part in value or []
-        )
-        return text if text.strip() else None
-    if kind in ("number", "checkbox", "url", "email", "phone_number", "created_time", "last_edited_time"):
-        return value
-    if kind in ("select", "status"):
-        return value.get("name") if value else None
-    if kind == "multi_select":
-        return [o.get("name") for o in value or []]
-    if kind == "date":
-        return value.get("start") if value else None
-    if kind == "people":
-        return ", ".join(p.get("name") or p.get("id", "") for p in value or []) or None
-    if kind == "formula" and value:
-        return value.get(value.get("type"))
-    if kind == "unique_id" and value:
-        return f"{value.get('prefix') or ''}{value.get('number')}"
-    return None
-
-
-def _as_list(value: Any) -> Any:
-    """Text holding a list: items on separate lines or separated by ';' (as in flat files)."""
-    if isinstance(value, str):
-        return split_flat_list(value.replace("\r", "\n").replace("\n", ";"))
-    return value
+__all__ = [
+    "PracticePage",
+    "changed_values",
+    "field_rows",
+    "plain_value",
+    "read_page",
+    "schema_report",
+    "score_properties",
+    "score_values",
+    "text_pieces",
+]
 
 
 @dataclass
 class PracticePage:
-    """One page, read: the scoring record, the sales fields and the score properties it holds now."""
+    """One page, read: the scoring record, the sales fields, the score properties it holds now, and
+    the fields whose property could not be read (field → "'Property' (type): why")."""
 
     practice_id: str
     record: dict[str, Any]
@@ -60,6 +42,7 @@ class PracticePage:
     in_trash: bool
     sales: dict[str, Any]
     scores: dict[str, Any]
+    unreadable: dict[str, str] = field(default_factory=dict)
 
     def store_row(self) -> dict[str, Any]:
         return {
@@ -73,22 +56,38 @@ class PracticePage:
             "source_edited_time": self.edited,
             "in_trash": self.in_trash,
             "notion_scores": self.scores,
+            "problems": [f"cannot read {why}" for why in self.unreadable.values()],
             **{k: self.sales.get(k) for k in DEFAULT_SALES},
             "tags": self.sales.get("tags") or [],
         }
 
 
+def _read_section(
+    props: Mapping[str, Any], section: Mapping[str, str], unreadable: dict[str, str]
+) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for f, name in section.items():
+        prop = props.get(name)
+        reading = read_field(prop, f)
+        values[f] = reading.value
+        if reading.problem:
+            unreadable[f] = f"{name!r} ({(prop or {}).get('type')}): {reading.problem}"
+    return values
+
+
 def read_page(page: Mapping[str, Any], mapping: PropertyMapping) -> PracticePage:
-    """Turn a page into the ScoringInput-shaped record of SPEC §1 (values are validated later)."""
+    """Turn a page into the ScoringInput-shaped record of SPEC §1 (values are validated later).
+
+    Every Notion type that can carry a field's value is read (``readers``); a property that cannot be
+    read leaves the field missing and is named in ``unreadable`` — never a silent blank."""
     props = page.get("properties") or {}
-    values = {f: plain_value(props.get(name)) for f, name in mapping.fields.items()}
-    for f in LIST_FIELDS:
-        values[f] = _as_list(values[f])
+    unreadable: dict[str, str] = {}
+    values = _read_section(props, mapping.fields, unreadable)
     status = values.get("enrichment_status")
     # SPEC §11: a page has enrichment data exactly when its status is Completed or Partial.
     enriched = isinstance(status, str) and status.strip().casefold() in ENRICHED_STATUSES
     record = nest({**values, "practice_id": page["id"]}, with_enrichment=enriched)
-    sales = {f: plain_value(props.get(name)) for f, name in mapping.sales.items()}
+    sales = _read_section(props, mapping.sales, unreadable)
     scores = {f: plain_value(props.get(name)) for f, name in mapping.scores.items()}
     return PracticePage(
         practice_id=page["id"],
@@ -99,28 +98,64 @@ def read_page(page: Mapping[str, Any], mapping: PropertyMapping) -> PracticePage
         in_trash=bool(page.get("in_trash") or page.get("archived")),
         sales=sales,
         scores=scores,
+        unreadable=unreadable,
     )
 
 
-def schema_report(schema: Mapping[str, Any], mapping: PropertyMapping) -> dict[str, list[str]]:
-    """What the mapping finds and lacks in a data source schema."""
+def field_rows(schema: Mapping[str, Any], mapping: PropertyMapping) -> list[dict[str, str]]:
+    """Per mapped field: ``section`` (input | sales | score), ``field``, ``property``, ``type``, ``status``
+    ("yes" | "no" | "missing" for reading; for a score property "yes" | "no" | "missing" for writing)
+    and a ``note`` saying how it is read or written, or why not and what to do."""
     props = schema.get("properties") or {}
-    report: dict[str, list[str]] = {"found": [], "missing": [], "missing_scores": [], "wrong_type": []}
-    for section in (mapping.fields, mapping.sales):
-        for f, name in section.items():
-            if name in props:
-                report["found"].append(f"{f} → {name!r} ({props[name].get('type')})")
-            else:
-                report["missing"].append(f"{f} → {name!r}")
+    rows: list[dict[str, str]] = []
+    for section, names in (("input", mapping.fields), ("sales", mapping.sales)):
+        for f, name in names.items():
+            prop = props.get(name)
+            status, note = readability(f, prop)
+            rows.append(
+                {"section": section, "field": f, "property": name, "type": (prop or {}).get("type", "—"),
+                 "status": status, "note": note}
+            )
     for f, name in mapping.scores.items():
-        if name not in props:
-            report["missing_scores"].append(name)
-        elif props[name].get("type") != SCORE_TYPES[f]:
-            report["wrong_type"].append(f"{name!r} is {props[name].get('type')}, expected {SCORE_TYPES[f]}")
+        prop = props.get(name)
+        if prop is None:
+            status, note = "missing", "run `leadscore notion setup` to add it"
+        else:
+            why = unwritable(f, None, mapping, schema)
+            status, note = ("no", why) if why else ("yes", f"written as {prop.get('type')}")
+        rows.append(
+            {"section": "score", "field": f, "property": name, "type": (prop or {}).get("type", "—"),
+             "status": status, "note": note or ""}
+        )
+    return rows
+
+
+def schema_report(schema: Mapping[str, Any], mapping: PropertyMapping) -> dict[str, list[str]]:
+    """What the mapping finds and lacks in a data source schema: ``found``, ``missing``,
+    ``missing_scores``, ``wrong_type`` (score properties leadscore cannot write) and ``unreadable``
+    (mapped fields whose property type cannot carry their value)."""
+    props = schema.get("properties") or {}
+    report: dict[str, list[str]] = {
+        "found": [], "missing": [], "missing_scores": [], "wrong_type": [], "unreadable": []
+    }
+    for row in field_rows(schema, mapping):
+        label = f"{row['field']} → {row['property']!r}"
+        if row["section"] == "score":
+            if row["status"] == "missing":
+                report["missing_scores"].append(row["property"])
+            elif props[row["property"]].get("type") not in SCORE_WRITABLE_TYPES[row["field"]]:
+                expected = " or ".join(SCORE_WRITABLE_TYPES[row["field"]])
+                report["wrong_type"].append(f"{row['property']!r} is {row['type']}, expected {expected}")
+        elif row["status"] == "missing":
+            report["missing"].append(label)
+        else:
+            report["found"].append(f"{label} ({row['type']})")
+            if row["status"] == "no":
+                report["unreadable"].append(f"{label} ({row['type']}): {row['note']}")
     return report
 
 
-# ---- writing scores -------------------------------------------------------------------------------
+# ---- comparing score values -----------------------------------------------------------------------
 
 
 def score_values(output: Mapping[str, Any]) -> dict[str, Any]:
@@ -146,37 +181,3 @@ def _normal(value: Any) -> Any:
     if value == []:
         return None
     return value
-
-
-def score_properties(values: Mapping[str, Any], mapping: PropertyMapping) -> dict[str, Any]:
-    """Notion property payloads for score fields (only the ones given)."""
-    out: dict[str, Any] = {}
-    for f, value in values.items():
-        name = mapping.scores[f]
-        kind = SCORE_TYPES[f]
-        if kind == "number":
-            out[name] = {"number": value}
-        elif kind == "select":
-            out[name] = {"select": {"name": value} if value else None}
-        elif kind == "multi_select":
-            out[name] = {"multi_select": [{"name": v} for v in value or []]}
-        else:
-            out[name] = {"rich_text": [{"type": "text", "text": {"content": part}} for part in text_pieces(value)]}
-    return out
-
-
-def text_pieces(text: str | None, limit: int = MAX_BREAKDOWN_CHARS) -> list[str]:
-    """Rich-text objects hold at most 2,000 UTF-16 units each (Notion counts like JavaScript)."""
-    pieces: list[str] = []
-    current, units = [], 0
-    for ch in text or "":
-        size = 2 if ord(ch) > 0xFFFF else 1
-        if units + size > limit:
-            pieces.append("".join(current))
-            current, units = [], 0
-        current.append(ch)
-        units += size
-    if current:
-        pieces.append("".join(current))
-    return pieces
-

@@ -2,14 +2,20 @@
 
 Nothing is lost: pulled pages are stored before scoring, scores (with history) before writing,
 and a write that fails stays in the outbox until a later sync or ``leadscore push`` delivers it.
-Nothing else is touched: a write sends only the score properties whose value differs.
+Nothing stale: the outbox says which pages need syncing; what is sent is computed when it is
+delivered, from the current score and what the page is known to hold (issue 8).
+Nothing else is touched: a write sends only the score properties whose value differs, and only
+those Notion can take as the data source is set up (``writers.plan_write``).
 No write loops: our own writes bump ``last_edited_time``, but a page whose inputs did not change
 is never rescored, and unchanged score values are never sent.
+Schema changes recover by themselves: a change to a mapped property (deleted, added again, retyped)
+makes the next sync read every page again, and `notion setup` adding a score property queues every page.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -25,9 +31,10 @@ from scoring.config import ScoringConfig
 from ..scoring_runs import RunReport, active_config, recorded_run, score_stored
 from ..store import Store
 from .gateway import NotionGateway, describe_error, is_transient
-from .mapping import SCORE_OPTIONS, SCORE_TYPES, PropertyMapping
-from .properties import changed_values, read_page, schema_report, score_properties, score_values
+from .mapping import SCORE_OPTIONS, SCORE_TYPES, SCORE_WRITABLE_TYPES, PropertyMapping
+from .properties import changed_values, field_rows, read_page, schema_report, score_values
 from .settings import NotionError, NotionSettings
+from .writers import missing_status_options, plan_write
 
 log = logging.getLogger("leadscore.sync")
 OVERLAP = timedelta(minutes=3)  # last_edited_time is rounded to the minute; re-read a little
@@ -43,6 +50,9 @@ class SyncReport(RunReport):
     trashed: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
     missing_properties: list[str] = field(default_factory=list)
+    unreadable: dict[str, int] = field(default_factory=dict)  # "'Prop' (type): why" → pages it affects
+    data_source_note: str | None = None  # which data source was used when the database has several
+    full_read_because: str | None = None  # why an incremental sync read every page
     waiting: int = 0  # practices left for a manual rescore (auto-trigger off, or Partial when off)
 
     def summary(self) -> str:
@@ -81,7 +91,8 @@ class Workbench:
     @property
     def gateway(self) -> NotionGateway:
         if self._gateway is None:
-            self._gateway = NotionGateway(self.settings)
+            # Paced through the store: every process using it shares the integration's rate limit.
+            self._gateway = NotionGateway(self.settings, store=self.store)
         return self._gateway
 
     @property
@@ -91,18 +102,33 @@ class Workbench:
     # ---- check and setup --------------------------------------------------------------------------
 
     def check(self) -> dict[str, Any]:
+        """What the mapping finds in the data source: ``schema_report``'s lists plus ``fields`` (one row
+        per field: property, type, whether leadscore can read — or write — it, and a note),
+        ``status_options`` (options status score properties lack), ``data_source`` and its note."""
+        choice = self.gateway.data_source()
         schema = self.gateway.schema()
-        report = schema_report(schema, self.mapping)
+        report: dict[str, Any] = dict(schema_report(schema, self.mapping))
+        report["fields"] = field_rows(schema, self.mapping)
+        report["status_options"] = [
+            f"{name!r} is a status property without {', '.join(repr(o) for o in options)}: add them in Notion "
+            "(Notion's API cannot create status options)"
+            for name, options in missing_status_options(self.mapping, schema, _score_option_names()).items()
+        ]
         report["data_source"] = [schema.get("id", "")]
+        report["data_source_name"] = [choice.name]
+        report["data_source_note"] = [note] if (note := choice.note()) else []
         report["connection"] = [self.settings.describe()]
         return report
 
     def setup(self) -> list[str]:
-        """Add the five score properties when missing; every existing property and option stays."""
+        """Add the five score properties when missing; every existing property and option stays.
+
+        A status property cannot get options through Notion's API: the missing ones are reported."""
         schema = self.gateway.schema()
         props = schema.get("properties") or {}
         changes: dict[str, Any] = {}
         done: list[str] = []
+        added: list[str] = []
         for f, name in self.mapping.scores.items():
             kind = SCORE_TYPES[f]
             wanted = SCORE_OPTIONS.get(f, [])
@@ -112,24 +138,36 @@ class Workbench:
                     body = {"options": [{"name": n, "color": c} for n, c in wanted]}
                 changes[name] = {kind: body}
                 done.append(f"added {name!r} ({kind})")
+                added.append(f)
                 continue
-            if props[name].get("type") != kind:
+            have_kind = props[name].get("type")
+            if have_kind not in SCORE_WRITABLE_TYPES[f]:
                 done.append(
-                    f"left {name!r} alone: it is a {props[name].get('type')}, leadscore writes {kind} "
-                    "(rename it or point the mapping elsewhere)"
+                    f"left {name!r} alone: it is a {have_kind}, leadscore writes "
+                    f"{' or '.join(SCORE_WRITABLE_TYPES[f])} (rename it or point the mapping elsewhere)"
                 )
                 continue
-            if kind in ("select", "multi_select"):
-                existing = props[name].get(kind, {}).get("options", [])
+            if have_kind in ("select", "multi_select"):
+                existing = props[name].get(have_kind, {}).get("options", [])
                 have = {o.get("name") for o in existing}
                 missing = [(n, c) for n, c in wanted if n not in have]
                 if missing:
                     # Options replace the old list, so every existing option is sent back unchanged.
                     keep = [{k: o[k] for k in ("id", "name", "color", "description") if o.get(k)} for o in existing]
-                    changes[name] = {kind: {"options": keep + [{"name": n, "color": c} for n, c in missing]}}
+                    changes[name] = {have_kind: {"options": keep + [{"name": n, "color": c} for n, c in missing]}}
                     done.append(f"added options {', '.join(n for n, _ in missing)} to {name!r}")
+        for name, options in missing_status_options(self.mapping, schema, _score_option_names()).items():
+            done.append(
+                f"{name!r} is a status property: add the options {', '.join(options)} to it in Notion (Notion's API "
+                "cannot create status options); until then those values wait in the outbox"
+            )
         if changes:
             self.gateway.update_schema(changes)
+        if added:
+            # A property added (again) is empty on every page: whatever the store remembered of it is gone.
+            queued = self.store.forget_notion_values(added)
+            if queued:
+                done.append(f"queued {queued} pages to fill the added properties (`leadscore push` or the next sync)")
         return done or ["nothing to do: all five score properties exist"]
 
     # ---- sync -------------------------------------------------------------------------------------
@@ -151,23 +189,44 @@ class Workbench:
             if push:
                 say(f"writing scores to Notion ({self.store.outbox_summary()['size']} pending)")
                 self._deliver(report, progress=write_progress)
+            else:
+                report.left_queued = self.store.outbox_summary()["size"]  # said in the summary
         return report
 
     def _pull(self, report: SyncReport, *, full: bool, say: Callable[[str], None]) -> None:
+        choice = self.gateway.data_source()
+        report.data_source_note = choice.note()
+        if report.data_source_note:
+            report.notes.append(report.data_source_note)
+        used = {"id": choice.id, "name": choice.name, "note": report.data_source_note}
+        if self.store.get_state("notion_data_source") != used:
+            self.store.set_state("notion_data_source", used)  # for the Operations page, without asking Notion
         schema = self.gateway.schema()
         missing = schema_report(schema, self.mapping)["missing"]
         report.missing_properties = missing
         if missing:
             report.notes.append("the data source lacks mapped properties (treated as missing): " + ", ".join(missing))
+        shape = self._schema_shape(schema)
+        known_shape = self.store.get_state("notion_schema")
         mark = self.store.get_state("notion_high_water")
+        if not full and mark and known_shape is not None and known_shape != shape:
+            # A property deleted, added again or retyped changes pages without touching their
+            # last_edited_time: only reading every page again sees it (issue 8).
+            report.full_read_because = _describe_shape_change(known_shape, shape)
+            report.notes.append(f"{report.full_read_because}: read every page again")
+            full = True
         since = None if full or not mark else _minus(mark, OVERLAP)
         say("pulling pages from Notion" + (f" edited since {since}" if since else " (full)"))
         seen: set[str] = set()
         newest = mark
         batch: list[dict[str, Any]] = []
+        unreadable: Counter[str] = Counter()
         for page in self.gateway.pages(edited_since=since):
             parsed = read_page(page, self.mapping)
-            batch.append(parsed.store_row() | {"problems": [f"missing property {m}" for m in missing]})
+            row = parsed.store_row()
+            row["problems"] = [f"missing property {m}" for m in missing] + row["problems"]
+            unreadable.update(parsed.unreadable.values())
+            batch.append(row)
             seen.add(parsed.practice_id)
             if parsed.edited and (newest is None or parsed.edited > newest):
                 newest = parsed.edited
@@ -178,11 +237,31 @@ class Workbench:
         if batch:
             report.changed += len(self.store.upsert_practices(batch))
             report.pulled += len(batch)
+        self._report_unreadable(report, unreadable)
         if full:
             self._find_gone(report, seen)
         # Only a completed pull moves the mark: an interrupted one is simply read again next time.
         if newest:
             self.store.set_state("notion_high_water", newest)
+        if known_shape != shape:
+            self.store.set_state("notion_schema", shape)
+
+    def _schema_shape(self, schema: dict[str, Any]) -> dict[str, Any]:
+        """The data source and, for every mapped property it has, its id and type: what must stay the same
+        for the pages read before to still be what the store holds."""
+        props = schema.get("properties") or {}
+        names = sorted({*self.mapping.fields.values(), *self.mapping.sales.values(), *self.mapping.scores.values()})
+        return {
+            "data_source": schema.get("id"),
+            "properties": {n: [props[n].get("id"), props[n].get("type")] for n in names if n in props},
+        }
+
+    def _report_unreadable(self, report: SyncReport, unreadable: Counter[str]) -> None:
+        """Fields whose property could not be read: once per run, with how many pages it affects."""
+        report.unreadable = dict(unreadable)
+        for why, pages in sorted(unreadable.items()):
+            report.notes.append(f"cannot read {why} — on {pages} pages; the field is treated as missing there")
+            log.warning("cannot read %s (%d pages)", why, pages, extra={"event": "notion_unreadable", "pages": pages})
 
     def _find_gone(self, report: SyncReport, seen: set[str]) -> None:
         known = [
@@ -254,14 +333,22 @@ class Workbench:
         only: Collection[str] | None = None,
         progress: Callable[[int, int], None] | None = None,
     ) -> None:
-        """Send the pending writes (all, or those of ``only``). Failures stay queued with Notion's
-        message and the rest continue; nothing is dropped unless its page is really gone."""
+        """Bring the pages that need syncing (all, or those of ``only``) in line with the store.
+
+        What each page gets is computed now, from its current score and what it is known to hold: an
+        old score never overwrites a newer one, and a page that already holds its score is simply taken
+        off the outbox. Properties Notion cannot take as set up now are left out (the rest still lands)
+        and the row says why. Failures stay queued with Notion's message and the rest continue; nothing
+        is dropped unless its page is really gone."""
+        report.pushed = True
         pending = [i for i in self.store.outbox() if only is None or i["practice_id"] in only]
         if not pending:
+            report.left_queued = self.store.outbox_summary()["size"]
             return
-        self._check_score_properties()
+        schema = self._check_score_properties()
         streak = 0  # consecutive writes that failed even after their retries
         same, last_error = 0, ""  # consecutive rejections with the very same message
+        blocked: Counter[str] = Counter()
         for position, item in enumerate(pending):
             if progress is not None:
                 progress(position, len(pending))
@@ -276,8 +363,21 @@ class Workbench:
                 report.write_failures += left
                 break
             pid = item["practice_id"]
+            state = self.store.delivery(pid)
+            needed = changed_values(state["scores"], state["notion_scores"]) if state else {}
+            if state is None or not needed:  # the page already holds the current score (or has none to hold)
+                if self.store.cancel_write(pid, state["history_id"] if state else None):
+                    report.cancelled += 1
+                continue
+            plan = plan_write(needed, self.mapping, schema)
+            reason = plan.blocked_reason()
+            if not plan.values:  # nothing of it can succeed: never sent
+                self.store.write_blocked(pid, reason or "")
+                blocked[reason or ""] += 1
+                report.write_failures += 1
+                continue
             try:
-                self.gateway.update_page(pid, score_properties(item["properties"], self.mapping))
+                self.gateway.update_page(pid, plan.properties)
             except Exception as exc:
                 if not isinstance(exc, APIResponseError | HTTPResponseError | RequestTimeoutError | httpx.HTTPError):
                     raise  # a bug, not Notion: let it surface
@@ -293,31 +393,44 @@ class Workbench:
                 last_error = error
                 report.write_failures += 1
                 report.failures.append(f"{pid}: {error}")
-                self.store.write_failed(pid, item["history_id"], error)
+                # A timeout or a gateway error may hide a write that landed: stop assuming the page's old values.
+                unsure = list(plan.values) if self.gateway.maybe_applied else []
+                self.store.write_failed(pid, state["history_id"], error, unsure=unsure)
                 log.warning(
                     "write to %s failed: %s", pid, error, extra={"event": "notion_write_failed", "practice_id": pid}
                 )
                 continue
             streak = same = 0
-            self.store.write_done(pid, item["history_id"], item["properties"])
-            report.written += 1
+            self.store.write_done(pid, state["history_id"], plan.values, blocked=reason)
+            if reason:
+                blocked[reason] += 1
+                report.partly_written += 1
+                report.write_failures += 1
+            else:
+                report.written += 1
             log.info(
                 "wrote %s to %s",
-                ", ".join(item["properties"]),
+                ", ".join(plan.values),
                 pid,
-                extra={"event": "notion_write", "practice_id": pid, "fields": list(item["properties"])},
+                extra={"event": "notion_write", "practice_id": pid, "fields": list(plan.values)},
             )
+        for reason, pages in blocked.items():
+            report.notes.append(f"{pages} pages wait in the outbox: {reason}")
         if progress is not None:
             progress(len(pending), len(pending))
+        report.left_queued = self.store.outbox_summary()["size"]
 
-    def _check_score_properties(self) -> None:
-        """Before writing anything: the score properties must exist (else every write would fail)."""
-        missing = schema_report(self.gateway.schema(), self.mapping)["missing_scores"]
+    def _check_score_properties(self) -> dict[str, Any]:
+        """Before writing anything: the score properties must exist (else every write would fail).
+        Returns the data source's schema, which decides how each property is written."""
+        schema = self.gateway.schema()
+        missing = schema_report(schema, self.mapping)["missing_scores"]
         if missing:
             raise NotionError(
                 f"the database has no {', '.join(repr(m) for m in missing)} property yet; run `leadscore notion "
                 "setup` (or fix the mapping) — the writes stay queued"
             )
+        return schema
 
     def _page_gone(self, exc: BaseException) -> str | None:
         """'deleted' or 'trashed' when a write failed because its page is not there to write to.
@@ -428,6 +541,25 @@ class Workbench:
             self._require_database_access()
             self.store.mark_gone(deleted, trashed=False)
             report.notes.append(f"not in Notion any more: {', '.join(deleted)}")
+
+
+def _score_option_names() -> dict[str, list[str]]:
+    """The option names leadscore writes to the tier and status properties (select or status)."""
+    return {f: [n for n, _ in SCORE_OPTIONS[f]] for f in ("priority_tier", "scoring_status")}
+
+
+def _describe_shape_change(old: dict[str, Any], new: dict[str, Any]) -> str:
+    if old.get("data_source") != new.get("data_source"):
+        return "the data source changed"
+    before, after = old.get("properties") or {}, new.get("properties") or {}
+    parts = []
+    if gone := sorted(set(before) - set(after)):
+        parts.append("removed " + ", ".join(repr(n) for n in gone))
+    if added := sorted(set(after) - set(before)):
+        parts.append("added " + ", ".join(repr(n) for n in added))
+    if changed := sorted(n for n in set(before) & set(after) if before[n] != after[n]):
+        parts.append("changed " + ", ".join(repr(n) for n in changed))
+    return "the data source's mapped properties changed (" + "; ".join(parts or ["details unknown"]) + ")"
 
 
 def page_state(page: dict[str, Any] | None) -> str:

@@ -247,21 +247,24 @@ def test_notion_check_setup_sync_push_end_to_end(
         assert notion_fake.token not in result.stderr
 
 
-def test_push_exits_1_while_writes_are_still_pending(
+def test_sync_and_push_exit_1_while_writes_are_still_pending(
     run: Callable[..., Result], notion_fake: FakeNotion, fast_cli_gateway: None
 ) -> None:
     notion_fake.set_schema(schema_spec(notion_fake, {"Confidence Flags": "rich_text"}))
     seed_practices(notion_fake, 15, seed=22)
     env = notion_env(notion_fake)
     sync = run("sync", env=env)
-    assert sync.exit_code == 0, sync.output
-    assert "Confidence Flags is expected to be rich_text" in sync.stderr
+    assert sync.exit_code == 1, sync.output  # not 0 pretending: some writes could not be delivered
+    assert "'Confidence Flags' is a rich_text property; leadscore writes multi_select there" in sync.stdout
     pending = the_store().outbox_summary()["size"]
     assert pending > 0
+    assert f"{pending} still pending" in sync.stdout
+    notion_fake.reset_log()
     push = run("push", env=env)
     assert push.exit_code == 1
     assert f"{pending} pending → 0 written, {pending} still pending" in push.stdout
-    assert "Confidence Flags is expected to be rich_text" in push.stderr
+    assert "'Confidence Flags' is a rich_text property" in push.stdout
+    assert notion_fake.count("PATCH") == 0  # a write that cannot succeed is never sent
     notion_fake.set_schema(schema_spec(notion_fake, {"Confidence Flags": "multi_select"}))
     fixed = run("push", env=env)
     assert fixed.exit_code == 0
@@ -298,7 +301,11 @@ def test_bad_token_is_one_line_without_the_token(
 
 
 def test_unreachable_notion_is_one_line(run: Callable[..., Result], fast_cli_gateway: None) -> None:
-    env = {"NOTION_API_KEY": "secret_x", "NOTION_DATABASE_ID": "db", "NOTION_BASE_URL": "http://127.0.0.1:9"}
+    env = {
+        "NOTION_API_KEY": "secret_x",
+        "NOTION_DATABASE_ID": "0f1e2d3c-4b5a-4978-8796-a5b4c3d2e1f0",
+        "NOTION_BASE_URL": "http://127.0.0.1:9",
+    }
     result = run("notion", "check", env=env)
     assert result.exit_code == 1
     assert "unreachable" in one_line_error(result)
@@ -344,3 +351,148 @@ def test_leadscore_db_env_chooses_the_store(run: Callable[..., Result], tmp_path
     assert str(target) in result.stdout
     assert Store.open(target).practice_count() == 25
     assert not Path(DEFAULT_DB).exists()
+
+
+# ---- issue 8: exit codes that tell the truth, no traceback ------------------------------------------
+
+
+def test_sync_exits_1_when_every_write_failed(
+    run: Callable[..., Result], notion_fake: FakeNotion, fast_cli_gateway: None
+) -> None:
+    seed_practices(notion_fake, 12, seed=61)
+    notion_fake.faults.set(rate=1.0, kinds=["503"], methods=["PATCH"])
+    result = run("sync", env=notion_env(notion_fake))
+    assert result.exit_code == 1
+    assert "Notion: 0 written, 12 still pending" in result.stdout
+    assert the_store().outbox_summary()["size"] == 12
+
+
+def test_sync_no_push_reports_the_writes_it_left_queued(
+    run: Callable[..., Result], notion_fake: FakeNotion, fast_cli_gateway: None
+) -> None:
+    seed_practices(notion_fake, 12, seed=62)
+    result = run("sync", "--no-push", env=notion_env(notion_fake))
+    assert result.exit_code == 0, result.output
+    assert "Notion: 12 writes left queued (deliver them with `leadscore push`)" in result.stdout
+    assert notion_fake.count("PATCH") == 0
+    assert "12 pending → 12 written, 0 still pending" in run("push", env=notion_env(notion_fake)).stdout
+
+
+def test_an_outage_then_a_rescore_back_delivers_nothing_stale(
+    run: Callable[..., Result], notion_fake: FakeNotion, fast_cli_gateway: None
+) -> None:
+    """The issue's commands: `rescore --all --config hot60.toml` while Notion fails, `rescore --all`, `push`."""
+    ids = seed_practices(notion_fake, 15, seed=63)
+    env = notion_env(notion_fake)
+    assert run("sync", env=env).exit_code == 0
+    Path("hot60.toml").write_text("hot_tier_min = 60\nwarm_tier_min = 40\n", encoding="utf-8")
+    notion_fake.faults.set(rate=1.0, kinds=["503"], methods=["PATCH"])
+    assert "15 still pending" in run("rescore", "--all", "--config", "hot60.toml", env=env).stdout
+    run("rescore", "--all", env=env)
+    notion_fake.faults.clear()
+    notion_fake.reset_log()
+    push = run("push", env=env)
+    assert push.exit_code == 0 and "0 pending → 0 written, 0 still pending" in push.stdout
+    assert notion_fake.count("PATCH") == 0
+    store = the_store()
+    for pid in ids:
+        assert notion_scores(notion_fake, pid) == expected_scores(store, pid)
+
+
+@pytest.mark.parametrize("args", [("demo",), ("rescore", "--all"), ("sync",), ("notion", "check")])
+def test_a_store_path_under_a_file_is_one_line(
+    run: Callable[..., Result], tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    (tmp_path / "hostname").write_text("box\n", encoding="utf-8")
+    env = {"LEADSCORE_DB": str(tmp_path / "hostname" / "x.db"), "NOTION_API_KEY": "secret_x",
+           "NOTION_DATABASE_ID": "0f1e2d3c-4b5a-4978-8796-a5b4c3d2e1f0"}
+    result = run(*args, env=env)
+    assert result.exit_code == 2
+    assert "cannot create the store at" in one_line_error(result)
+
+
+def test_a_foreign_database_as_the_store_is_one_line(run: Callable[..., Result], tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "crm.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE contacts (id INTEGER)")
+    conn.commit()
+    conn.close()
+    result = run("demo", env={"LEADSCORE_DB": str(path)})
+    assert result.exit_code == 2
+    assert "another application (tables contacts)" in one_line_error(result)
+
+
+def test_a_non_ascii_api_key_is_one_line_without_the_token(
+    run: Callable[..., Result], notion_fake: FakeNotion
+) -> None:
+    token = "secret_abc\u2019def\u00e9ghi"  # a curly quote and an accent pasted with it
+    for args in (("sync",), ("notion", "check"), ("push",)):
+        result = run(*args, env=notion_env(notion_fake, NOTION_API_KEY=token))
+        assert result.exit_code == 2
+        line = one_line_error(result)
+        assert "NOTION_API_KEY has a character that cannot be in a Notion token (character 11 of 18" in line
+        assert token not in result.output + result.stderr and "secret_abc" not in line
+
+
+def test_rescore_help_says_what_config_really_defaults_to(run: Callable[..., Result]) -> None:
+    text = " ".join(run("rescore", "--help").stdout.split())
+    assert (
+        "Default: the version applied in the What-if lab (the store's active configuration), else SPEC's numbers"
+        in text
+    )
+    assert "defaults to SPEC's numbers" not in text
+    assert "the version applied in the What-if lab" in " ".join(run("sync", "--help").stdout.split())
+
+
+# ---- issue 7: notion check per field, the database by URL, a data source id by mistake ------------------
+
+
+def test_notion_check_lists_each_field_with_its_type_and_readability(
+    run: Callable[..., Result], notion_fake: FakeNotion, fast_cli_gateway: None
+) -> None:
+    notion_fake.set_schema(
+        schema_spec(notion_fake, {"Vet Count": "relation", "Priority Tier": ("status", ["Hot", "Cold"])})
+    )
+    result = run("notion", "check", env=notion_env(notion_fake))
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    vet = next(line for line in lines if " vet_count " in line)
+    assert vet.split()[:4] == ["CANNOT", "vet_count", "'Vet", "Count'"] and "relation" in vet
+    assert "add a rollup of the linked pages' property" in vet
+    name = next(line for line in lines if " name " in line)
+    assert name.split()[:4] == ["ok", "name", "'Name'", "title"]
+    tier = next(line for line in lines if " priority_tier " in line)
+    assert tier.split()[0] == "ok" and "status" in tier
+    assert any("'Priority Tier' is a status property without 'Warm', 'Pending Enrichment'" in line for line in lines)
+    assert lines.index("Read (scoring inputs):") < lines.index("Read (shown, never written):") < lines.index(
+        "Written (scores):"
+    )
+
+
+def test_the_database_url_works_on_the_command_line(
+    run: Callable[..., Result], notion_fake: FakeNotion, fast_cli_gateway: None
+) -> None:
+    compact = notion_fake.database_id.replace("-", "")
+    url = f"https://www.notion.so/acme/Vet-Practices-{compact}?v=0f1e2d3c4b5a49788796a5b4c3d2e1f0&pvs=4"
+    seed_practices(notion_fake, 3, seed=64)
+    result = run("sync", env=notion_env(notion_fake, NOTION_DATABASE_ID=url))
+    assert result.exit_code == 0, result.output
+    assert "pulled 3 pages" in result.stdout
+
+
+def test_a_data_source_id_as_the_database_is_one_line(
+    run: Callable[..., Result], notion_fake: FakeNotion, fast_cli_gateway: None
+) -> None:
+    result = run("notion", "check", env=notion_env(notion_fake, NOTION_DATABASE_ID=notion_fake.data_source_id))
+    assert result.exit_code == 1
+    line = one_line_error(result)
+    assert "holds the id of a data source ('Vet Practices'), not of a database" in line
+    assert notion_fake.database_id in line
+
+
+def test_an_unreadable_database_id_is_one_line(run: Callable[..., Result], notion_fake: FakeNotion) -> None:
+    result = run("sync", env=notion_env(notion_fake, NOTION_DATABASE_ID="https://example.com/my-database"))
+    assert result.exit_code == 2
+    assert "is neither a Notion database id" in one_line_error(result)

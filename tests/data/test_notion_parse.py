@@ -176,7 +176,7 @@ PLAIN_CASES: list[tuple[dict[str, Any], Any]] = [
     ({"type": "date", "date": None}, None),
     (
         {"type": "people", "people": [{"object": "user", "id": "u1", "name": "Dana Reyes"}, {"id": "u2"}]},
-        "Dana Reyes, u2",
+        "Dana Reyes, unknown user",  # a user the integration cannot read is never shown by its id
     ),
     ({"type": "people", "people": []}, None),
     ({"type": "created_time", "created_time": "2026-01-05T10:00:00.000Z"}, "2026-01-05T10:00:00.000Z"),
@@ -528,13 +528,17 @@ def test_score_payloads_are_accepted_by_notion(notion_fake: FakeNotion) -> None:
 TOKEN = "ntn_4178329876fakeTOKENvalue0123456789abcdefABCDEF"
 
 
+DB_1 = "0f1e2d3c-4b5a-4978-8796-a5b4c3d2e1f0"
+DB_2, DB_3, DB_4 = (f"{n}f1e2d3c-4b5a-4978-8796-a5b4c3d2e1f0" for n in (2, 3, 4))
+
+
 def test_settings_from_env(tmp_path: Path) -> None:
     settings = NotionSettings.load(
-        env={"NOTION_API_KEY": f" {TOKEN} ", "NOTION_DATABASE_ID": "db-1", "NOTION_BASE_URL": "http://127.0.0.1:9/"},
+        env={"NOTION_API_KEY": f" {TOKEN} ", "NOTION_DATABASE_ID": DB_1, "NOTION_BASE_URL": "http://127.0.0.1:9/"},
         secrets_path=tmp_path / "none.toml",
     )
-    assert settings == NotionSettings(TOKEN, "db-1", "http://127.0.0.1:9")
-    assert settings.configured
+    assert settings == NotionSettings(TOKEN, DB_1, "http://127.0.0.1:9")
+    assert settings.configured and settings.problem is None
 
 
 def test_settings_default_base_url_and_not_configured(tmp_path: Path) -> None:
@@ -548,26 +552,26 @@ def test_settings_default_base_url_and_not_configured(tmp_path: Path) -> None:
 
 def test_settings_from_secrets_top_level_keys(tmp_path: Path) -> None:
     path = tmp_path / "secrets.toml"
-    path.write_text(f'NOTION_API_KEY = "{TOKEN}"\nNOTION_DATABASE_ID = "db-2"\n', encoding="utf-8")
+    path.write_text(f'NOTION_API_KEY = "{TOKEN}"\nNOTION_DATABASE_ID = "{DB_2}"\n', encoding="utf-8")
     settings = NotionSettings.load(env={}, secrets_path=path)
-    assert (settings.api_key, settings.database_id, settings.base_url) == (TOKEN, "db-2", "https://api.notion.com")
+    assert (settings.api_key, settings.database_id, settings.base_url) == (TOKEN, DB_2, "https://api.notion.com")
 
 
 def test_settings_from_secrets_notion_table(tmp_path: Path) -> None:
     path = tmp_path / "secrets.toml"
     path.write_text(
-        f'[notion]\napi_key = "{TOKEN}"\ndatabase_id = "db-3"\nbase_url = "http://localhost:1234"\n', encoding="utf-8"
+        f'[notion]\napi_key = "{TOKEN}"\ndatabase_id = "{DB_3}"\nbase_url = "http://localhost:1234"\n', encoding="utf-8"
     )
     settings = NotionSettings.load(env={}, secrets_path=path)
-    assert (settings.api_key, settings.database_id, settings.base_url) == (TOKEN, "db-3", "http://localhost:1234")
+    assert (settings.api_key, settings.database_id, settings.base_url) == (TOKEN, DB_3, "http://localhost:1234")
     # The environment wins over the file.
-    assert NotionSettings.load(env={"NOTION_DATABASE_ID": "db-env"}, secrets_path=path).database_id == "db-env"
+    assert NotionSettings.load(env={"NOTION_DATABASE_ID": DB_1}, secrets_path=path).database_id == DB_1
 
 
 def test_settings_default_secrets_file_is_read_from_the_working_directory() -> None:
     Path(".streamlit").mkdir()
-    Path(".streamlit/secrets.toml").write_text(f'[notion]\napi_key = "{TOKEN}"\ndatabase_id = "db-4"\n')
-    assert NotionSettings.load(env={}).database_id == "db-4"
+    Path(".streamlit/secrets.toml").write_text(f'[notion]\napi_key = "{TOKEN}"\ndatabase_id = "{DB_4}"\n')
+    assert NotionSettings.load(env={}).database_id == DB_4
 
 
 def test_unreadable_secrets_file_is_ignored(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -735,7 +739,7 @@ def test_gateway_retries_every_transient_fault_and_applies_once(notion_fake_fact
     faults = ("500", "502", "503", "504", "409", "429", "drop", "slow", "drop_after_apply")
     srv.faults.queue(*faults, methods=["PATCH"])
     gateway.update_page(pid, {"Lead Score": {"number": 77}})
-    assert gateway.retries == len(faults)
+    assert gateway.retries == len(faults) - 1  # a 429 is waited out, not counted as a failed attempt
     assert gateway.rate_limited == 1
     assert srv.plain(pid)["Lead Score"] == 77
     assert srv.plain(pid)["Call Notes"] == "keep"

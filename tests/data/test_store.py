@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 import pytest
 
-from data.store import Store, migrations
+from data.store import Store, StoreError, migrations
 from scoring.config import ConfigError, ScoringConfig
 from tests.data.conftest import output_for, practice_row
 
@@ -491,3 +491,125 @@ def test_an_older_store_is_upgraded_in_place_without_losing_anything(tmp_path: P
     assert {r[0] for r in store.query("SELECT name FROM _sqlite_migrations")} == {
         m.name for m in migrations._migrations
     }
+
+
+# ---- stores that cannot be used: one sentence, and the file left as it was --------------------------
+
+
+def _digest(path: Path) -> bytes:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).digest()
+
+
+@pytest.mark.parametrize("under", ["hostname/x.db", "hostname/deeper/x.db"])
+def test_a_store_path_under_a_file_is_one_sentence(tmp_path: Path, under: str) -> None:
+    """LEADSCORE_DB=/etc/hostname/x.db: FileExistsError / NotADirectoryError became a traceback."""
+    (tmp_path / "hostname").write_text("box\n", encoding="utf-8")
+    target = tmp_path / under
+    with pytest.raises(StoreError) as info:
+        Store.open(target)
+    message = str(info.value)
+    assert str(target) in message and "\n" not in message
+    assert "LEADSCORE_DB" in message
+    assert (tmp_path / "hostname").read_text(encoding="utf-8") == "box\n"
+
+
+def test_a_folder_as_the_store_path_is_one_sentence(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="is a folder, not a store file"):
+        Store.open(tmp_path)
+
+
+def test_a_store_from_a_newer_leadscore_is_refused_by_name_and_left_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "future.db"
+    store = Store.open(path)
+    _save(store, "p1")
+    assert store.schema_version() == [m.name for m in migrations._migrations]
+    with store.write() as w:
+        w.execute(
+            "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES ('leadscore', ?, '2031-01-01')",
+            ("m042_triggers_by_channel",),
+        )
+        w.execute("ALTER TABLE score_history ADD COLUMN channel TEXT")
+    store.close()
+    before = _digest(path)
+    with pytest.raises(StoreError) as info:
+        Store.open(path)
+    assert "written by a newer leadscore (schema m042_triggers_by_channel" in str(info.value)
+    assert _digest(path) == before
+
+
+def test_a_foreign_sqlite_file_is_refused_without_being_touched(tmp_path: Path) -> None:
+    path = tmp_path / "crm.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)")
+    conn.execute("INSERT INTO customers (name) VALUES ('Harbor Pet Hospital')")
+    conn.commit()
+    conn.close()
+    before = _digest(path)
+    with pytest.raises(StoreError) as info:
+        Store.open(path)
+    assert "a SQLite database of another application (tables customers), not a leadscore store" in str(info.value)
+    assert _digest(path) == before
+    assert not (tmp_path / "crm.db-wal").exists()
+    check = sqlite3.connect(path)
+    try:
+        assert check.execute("PRAGMA journal_mode").fetchone()[0] == "delete"  # never switched to WAL
+        assert [r[0] for r in check.execute("SELECT name FROM sqlite_master")] == ["customers"]
+    finally:
+        check.close()
+
+
+def test_a_file_that_is_not_sqlite_is_refused_without_being_touched(tmp_path: Path) -> None:
+    path = tmp_path / "notes.db"
+    path.write_text("practice_id,name\nP1,Harbor\n" * 200, encoding="utf-8")
+    before = _digest(path)
+    with pytest.raises(StoreError, match="not a leadscore store"):
+        Store.open(path)
+    assert _digest(path) == before
+
+
+def test_an_empty_file_becomes_a_store(tmp_path: Path) -> None:
+    path = tmp_path / "empty.db"
+    path.touch()
+    store = Store.open(path)
+    assert store.practice_count() == 0 and store.schema_version()
+
+
+# ---- the outbox: pages that need syncing ------------------------------------------------------------
+
+
+def test_a_rescore_back_to_what_the_page_holds_cancels_the_pending_write(store: Store) -> None:
+    first = _save(store, "p1", outbox=True)
+    assert [o["history_id"] for o in store.outbox()] == [first]
+    row = practice_row("p1")
+    out = output_for(row["record"])
+    store.save_scores([out], trigger="rescore", run_id=None, config_version="default", outbox={"p1": {}})
+    assert store.outbox() == []
+
+
+def test_a_late_write_of_an_older_score_re_queues_the_page(store: Store) -> None:
+    first = _save(store, "p1", outbox=True)
+    second = _save(store, "p1", outbox=False, rating=3.0)  # a newer score; its write was not queued (yet)
+    store.cancel_write("p1", second)  # e.g. found the page already holds it
+    assert store.outbox() == []
+    store.write_done("p1", first, {"lead_score": 1})  # the older write lands afterwards
+    [row] = store.outbox()
+    assert row["history_id"] == second  # the page needs the current score again
+
+
+def test_blocked_writes_say_why_and_are_counted(store: Store) -> None:
+    _save(store, "p1", outbox=True)
+    _save(store, "p2", outbox=True)
+    store.write_blocked("p1", "'Priority Tier' is a status property without the option 'Warm'")
+    store.write_done("p2", store.score("p2")["history_id"], {"lead_score": 1}, blocked="'Score Breakdown' is a number")
+    summary = store.outbox_summary()
+    assert summary["size"] == 2 and summary["blocked"] == 2
+    assert summary["blocked_reasons"] == {
+        "'Priority Tier' is a status property without the option 'Warm'": 1,
+        "'Score Breakdown' is a number": 1,
+    }
+    assert orjson.loads(store.practice("p2")["notion_scores_json"]) == {"lead_score": 1}
+    # A new score clears the reason: whether it can be written is decided again when it is delivered.
+    _save(store, "p1", outbox=True, rating=3.0)
+    assert store.outbox_summary()["blocked"] == 1

@@ -446,9 +446,11 @@ def test_every_score_reaches_notion_under_30_percent_faults(
     assert bench.sync().total == 0 and srv.count("PATCH") == 0
 
 
-def test_a_write_rejected_by_notion_is_reported_per_page_and_the_rest_is_written(
+def test_a_property_notion_would_refuse_is_never_sent_and_the_rest_lands(
     notion_fake: FakeNotion, workbench: Workbench, store: Store
 ) -> None:
+    """Confidence Flags made a rich_text by the team: Notion would refuse every page update carrying it.
+    It is left out (the other score properties land), the outbox says why, and nothing is resent."""
     notion_fake.set_schema(schema_spec(notion_fake, {"Confidence Flags": "rich_text"}))
     ids = seed_practices(notion_fake, 40, seed=13)
 
@@ -457,24 +459,31 @@ def test_a_write_rejected_by_notion_is_reported_per_page_and_the_rest_is_written
     flagged = [pid for pid in ids if json.loads(store.score(pid)["confidence_flags"])]
     clean = [pid for pid in ids if pid not in flagged]
     assert flagged and clean
-    assert report.write_failures == len(flagged)
     assert report.written == len(clean)
-    assert len(report.failures) == len(flagged)
-    for line in report.failures:
-        assert "Confidence Flags is expected to be rich_text" in line
-    assert {line.split(":")[0] for line in report.failures} == set(flagged)
-    for pid in clean:
+    assert report.partly_written == report.write_failures == len(flagged)
+    assert notion_fake.count(status=400) == 0  # nothing Notion would refuse was sent
+    patches = [r.body["properties"] for r in notion_fake.requests if r.method == "PATCH"]
+    assert len(patches) == 40 and not any("Confidence Flags" in props for props in patches)
+    for pid in ids:  # everything else landed, on every page
         assert notion_fake.plain(pid)["Lead Score"] == store.score(pid)["lead_score"]
-    for pid in flagged:
-        assert notion_fake.plain(pid)["Lead Score"] is None  # the rejected PATCH changed nothing
+        assert notion_fake.plain(pid)["Priority Tier"] == store.score(pid)["priority_tier"]
+    [note] = [n for n in report.notes if "wait in the outbox" in n]
+    assert note.startswith(f"{len(flagged)} pages wait in the outbox: 'Confidence Flags' is a rich_text property")
+    assert "Notion: 17 written, 23 partly written, 23 still pending" in report.summary()
     pending = {o["practice_id"]: o for o in store.outbox()}
     assert set(pending) == set(flagged)
-    assert all("Confidence Flags is expected to be rich_text" in o["last_error"] for o in pending.values())
-    assert all(o["attempts"] == 1 for o in pending.values())
-    # Once the property is fixed, push delivers what waited.
+    assert all("'Confidence Flags' is a rich_text property" in o["blocked"] for o in pending.values())
+    assert all(o["attempts"] == 0 for o in pending.values())  # never sent, so never failed
+    # Pushing again sends nothing: the write still cannot succeed.
+    notion_fake.reset_log()
+    again = workbench.push()
+    assert notion_fake.count("PATCH") == 0 and again.write_failures == len(flagged) and again.written == 0
+    # Once the property is fixed, push delivers what waited — only the missing property.
     notion_fake.set_schema(schema_spec(notion_fake, {"Confidence Flags": "multi_select"}))
     pushed = workbench.push()
     assert pushed.written == len(flagged) and store.outbox() == []
+    bodies = [r.body["properties"] for r in notion_fake.requests if r.method == "PATCH"]
+    assert all(set(b) == {"Confidence Flags"} for b in bodies)
     assert_notion_matches_store(notion_fake, store, ids)
 
 

@@ -18,7 +18,8 @@ ALL_FAULT_KINDS = (*DEFAULT_FAULT_KINDS, "429", "drop_after_apply")
 * ``"500"``, ``"503"``, ``"504"``, ``"409"`` — Notion JSON error bodies (``internal_server_error``,
   ``service_unavailable``, ``gateway_timeout``, ``conflict_error``); the request is NOT applied.
 * ``"502"`` — an HTML page with ``Content-Type: text/html`` (a gateway error); NOT applied.
-* ``"429"`` — a ``rate_limited`` body with ``Retry-After: 1`` regardless of the token bucket; NOT applied.
+* ``"429"`` — a ``rate_limited`` body with ``Retry-After: 1`` (``Faults.retry_after``) regardless of the token
+  bucket; NOT applied.
 * ``"slow"`` — the request IS applied, then the answer is held back ``slow_seconds`` (longer than the
   client's timeout): the client sees a timeout for a write that already happened.
 * ``"drop"`` — the connection is closed without an answer; NOT applied.
@@ -123,6 +124,7 @@ class Faults:
 
     def __init__(self, slow_seconds: float = 2.0) -> None:
         self.slow_seconds = slow_seconds
+        self.retry_after = 1  # the Retry-After (whole seconds) an injected 429 carries
         self._lock = threading.Lock()
         self._queue: list[_Queued] = []
         self.injected: list[Injected] = []

@@ -38,10 +38,17 @@ WRITABLE_TYPES = (
     "people",
 )
 READ_ONLY_TYPES = ("created_time", "last_edited_time")
-PROPERTY_TYPES = WRITABLE_TYPES + READ_ONLY_TYPES
+# Values Notion computes (a formula's result, a rollup over related pages): the fake cannot compute
+# them, so tests set them (``add_page``/``edit_upstream``) in the shape Notion returns; API writes
+# are refused as Notion refuses them.
+COMPUTED_TYPES = ("formula", "rollup")
+LINK_TYPES = ("relation",)
+PROPERTY_TYPES = WRITABLE_TYPES + READ_ONLY_TYPES + COMPUTED_TYPES + LINK_TYPES
 OPTION_TYPES = ("select", "multi_select", "status")
 TEXT_TYPES = ("title", "rich_text", "url", "phone_number", "email")
-LIST_TYPES = ("title", "rich_text", "multi_select", "people")
+LIST_TYPES = ("title", "rich_text", "multi_select", "people", "relation")
+FORMULA_RESULTS = ("string", "number", "boolean", "date")
+ROLLUP_RESULTS = ("number", "date", "array", "incomplete", "unsupported")
 
 TEXT_CONTENT_LIMIT = 2000
 RICH_TEXT_ITEMS_LIMIT = 100
@@ -418,6 +425,24 @@ class Schema:
             config = {"options": config}
         if prop.type == "number":
             return {"format": config.get("format", "number")}
+        if prop.type == "formula":
+            return {"expression": str(config.get("expression", ""))}
+        if prop.type == "rollup":
+            # As Notion describes a rollup in a schema: which relation, which related property, which function.
+            return {
+                "function": config.get("function", "show_original"),
+                "relation_property_name": config.get("relation_property_name", ""),
+                "relation_property_id": config.get("relation_property_id", ""),
+                "rollup_property_name": config.get("rollup_property_name", ""),
+                "rollup_property_id": config.get("rollup_property_id", ""),
+            }
+        if prop.type == "relation":
+            return {
+                "data_source_id": config.get("data_source_id", self.ids.uuid4()),
+                "database_id": config.get("database_id", self.ids.uuid4()),
+                "type": "single_property",
+                "single_property": {},
+            }
         if prop.type == "status" and not prop.config.get("groups"):
             return self._status_config(prop, config.get("options") or DEFAULT_STATUS, path)
         if prop.type in OPTION_TYPES:
@@ -557,15 +582,20 @@ class Writer:
     leaves no new select options behind); the real pass creates unknown select options.
     """
 
-    def __init__(self, schema: Schema, users: Mapping[str, dict], create_options: bool) -> None:
+    def __init__(
+        self, schema: Schema, users: Mapping[str, dict], create_options: bool, *, upstream: bool = False
+    ) -> None:
         self.schema = schema
         self.users = users
         self.create_options = create_options
+        self.upstream = upstream  # Notion itself (a formula, a rollup) or a person, not the API
 
     def write(self, prop: Prop, raw: Any, name: str) -> Any:
         path = f"body.properties.{name}"
-        if prop.type in READ_ONLY_TYPES:
+        if prop.type in READ_ONLY_TYPES or (prop.type in COMPUTED_TYPES and not self.upstream):
             raise validation_error(f"{name} is a {prop.type} property and cannot be updated.")
+        if prop.type in COMPUTED_TYPES:
+            return getattr(self, f"_w_{prop.type}")(prop, raw, path)
         if not isinstance(raw, dict):
             raise body_error(path, "an object", raw)
         sent = raw.get("type") or next((k for k in raw if k in PROPERTY_TYPES), None)
@@ -634,6 +664,45 @@ class Writer:
                 ids.append(uid)
         return ids
 
+    def _w_relation(self, prop: Prop, raw: Any, path: str) -> list[str]:
+        if not isinstance(raw, list):
+            raise body_error(path, "an array", raw)
+        ids: list[str] = []
+        for i, ref in enumerate(raw):
+            if not isinstance(ref, dict) or not is_uuid(ref.get("id")):
+                raise body_error(f"{path}[{i}].id", "a valid uuid", ref)
+            ids.append(str(uuid.UUID(ref["id"])))
+        return ids
+
+    def _w_formula(self, prop: Prop, raw: Any, path: str) -> dict[str, Any]:
+        """A formula's result as Notion returns it: ``{"type": "number", "number": 6}`` (or a plain value)."""
+        while isinstance(raw, dict) and "formula" in raw:
+            raw = raw["formula"]
+        if not isinstance(raw, dict):
+            kind = "boolean" if isinstance(raw, bool) else "number" if isinstance(raw, int | float) else "string"
+            raw = {"type": kind, kind: raw if kind != "string" or raw is None else str(raw)}
+        kind = raw.get("type")
+        if kind not in FORMULA_RESULTS:
+            raise body_error(f"{path}.type", f"one of {FORMULA_RESULTS}", kind)
+        return {"type": kind, kind: copy.deepcopy(raw.get(kind))}
+
+    def _w_rollup(self, prop: Prop, raw: Any, path: str) -> dict[str, Any]:
+        """A rollup's result as Notion returns it (``{"type": "array", "array": [<property values>]}``,
+        ``{"type": "number", "number": 6}``, ``{"type": "incomplete", "incomplete": {}}``…), or a plain
+        number / list (items: property values, numbers or strings); the schema's function is added."""
+        while isinstance(raw, dict) and "rollup" in raw:
+            raw = raw["rollup"]
+        function = prop.config.get("function", "show_original")
+        if isinstance(raw, int | float) and not isinstance(raw, bool):
+            raw = {"type": "number", "number": raw}
+        elif isinstance(raw, list):
+            raw = {"type": "array", "array": [_rollup_item(item) for item in raw]}
+        if not isinstance(raw, dict) or raw.get("type") not in ROLLUP_RESULTS:
+            raise body_error(f"{path}.type", f"one of {ROLLUP_RESULTS}", raw)
+        kind = raw["type"]
+        value = raw.get(kind, {} if kind in ("incomplete", "unsupported") else None)
+        return {"type": kind, kind: copy.deepcopy(value), "function": raw.get("function", function)}
+
     def _w_select(self, prop: Prop, raw: Any, path: str) -> str | None:
         return None if raw is None else self._option(prop, raw, path)
 
@@ -685,10 +754,25 @@ class Writer:
         return self.schema.new_option(prop, name)["id"]
 
 
+def _rollup_item(item: Any) -> dict[str, Any]:
+    """One element of an array rollup: a property value without its id (Notion's shape)."""
+    if isinstance(item, dict):
+        return copy.deepcopy(item)
+    if isinstance(item, bool):
+        return {"type": "checkbox", "checkbox": item}
+    if isinstance(item, int | float) or item is None:
+        return {"type": "number", "number": item}
+    return {"type": "rich_text", "rich_text": [text_item(str(item))]}
+
+
 def from_plain(prop: Prop, value: Any, users: Mapping[str, dict]) -> dict[str, Any]:
     """Request-shaped value (``{"number": 6}``) from a plain Python value; raw Notion dicts pass through."""
+    if prop.type in COMPUTED_TYPES:
+        return {prop.type: value}
     if isinstance(value, dict) and (prop.type in value or "type" in value):
         return value
+    if prop.type == "relation":
+        return {"relation": [{"id": ref} for ref in _as_list(value)]}
     return {prop.type: _plain_to_raw(prop, value, users)}
 
 
@@ -733,6 +817,13 @@ def _user_id(ref: str, users: Mapping[str, dict]) -> str:
 
 def render_value(prop: Prop, stored: Any, page: Page, users: Mapping[str, dict]) -> Any:
     kind = prop.type
+    if kind == "formula":
+        return copy.deepcopy(stored) if stored else {"type": "string", "string": None}
+    if kind == "rollup":
+        function = prop.config.get("function", "show_original")
+        return copy.deepcopy(stored) if stored else {"type": "array", "array": [], "function": function}
+    if kind == "relation":
+        return [{"id": ref} for ref in stored or []]
     if kind in ("select", "status"):
         option = prop.option_by_id(stored) if stored else None
         return (
@@ -754,6 +845,12 @@ def to_plain(prop: Prop, stored: Any, page: Page, users: Mapping[str, dict]) -> 
     """Plain Python value: str, number, option name(s), bool, ISO string, list of user names."""
     rendered = render_value(prop, stored, page, users)
     kind = prop.type
+    if kind == "formula":
+        return rendered.get(rendered.get("type"))
+    if kind == "rollup":
+        return rendered.get(rendered.get("type"))
+    if kind == "relation":
+        return [ref["id"] for ref in rendered]
     if kind in ("title", "rich_text"):
         return plain_text(rendered)
     if kind in ("select", "status"):
@@ -761,7 +858,7 @@ def to_plain(prop: Prop, stored: Any, page: Page, users: Mapping[str, dict]) -> 
     if kind == "multi_select":
         return [o["name"] for o in rendered]
     if kind == "people":
-        return [u.get("name", u["id"]) for u in rendered]
+        return [users.get(u["id"], u).get("name", u["id"]) for u in rendered]
     if kind == "date" and rendered is not None:
         return (
             rendered["start"]
@@ -778,8 +875,11 @@ def comparable(prop: Prop, stored: Any, page: Page, users: Mapping[str, dict]) -
         return minute_floor(page.created if kind == "created_time" else page.edited)
     if kind == "date":
         return None if not stored else parse_iso(stored["start"], "date")[0]
-    if kind == "people":
+    if kind in ("people", "relation"):
         return list(stored or [])
+    if kind in COMPUTED_TYPES:
+        plain = to_plain(prop, stored, page, users)
+        return plain if isinstance(plain, int | float | str) else None
     plain = to_plain(prop, stored, page, users)
     return plain if plain != "" else None
 

@@ -39,19 +39,35 @@ Python API (all thread-safe; one lock guards the state):
   url, email, phone_number str or None                                  str or None
   date                     date, datetime, ISO str, {"start", "end"}    ISO start, or the dict
   people                   user names (``PEOPLE``) or ids               list of names
+  relation                 page ids                                     list of ids
+  formula (computed)       its result: 6, "x", True, or {"type": …}     the result's value
+  rollup (computed)        6 (number), a list (array of property values the rollup's value
+                           or plain items), {"type": "incomplete", …}
   created_time, last_ed..  read-only                                    minute-rounded ISO str
   ======================== ============================================ ==========================
+
+  Formula and rollup values are what Notion would compute (the fake does not): set them with
+  ``add_page``/``edit_upstream``; the API refuses to write them. A rollup's ``function`` comes from
+  the schema (``("rollup", {"function": "sum"})``).
 
   Invalid values raise :class:`NotionError` (a ValueError) with the message the API would give.
 * ``page(pid) -> dict`` (the page JSON as GET returns it, minus request_id), ``plain(pid) -> dict``,
   ``page_ids(include_trashed=False)``, ``data_source() -> dict``, ``database() -> dict``,
   ``options(prop_name) -> [names]``.
 * ``edit_upstream(pid, values)`` — a person edits the page (bumps ``last_edited_time``).
+* ``add_data_source(title="Archive", schema=None, first=False) -> FakeNotion`` — another data source
+  of the same database (API 2025-09-03), served by the same server; use the returned fake's
+  ``add_page``/``plain``/``data_source_id``. ``first`` lists it before the others.
+* ``users_readable = False`` — the integration lacks "Read user information": people values come as
+  partial users ``{"object": "user", "id": …}``.
+* Status options cannot be changed through ``PATCH /v1/data_sources`` (Notion's API refuses it), and
+  a page update naming a status option that does not exist answers 400.
 * ``trash_page(pid)`` / ``restore_page(pid)`` / ``delete_page(pid)`` — trashed pages are still
   retrievable (``in_trash``/``archived`` true), never in query results, and PATCH answers 400
   ``validation_error`` unless it restores them; deleted pages are 404 ``object_not_found``.
 * ``users`` (the bot + 4 people), ``bot_id``, ``person_id`` (who ``edit_upstream`` edits as).
-* ``faults`` (:class:`Faults`: ``set``/``queue``/``clear``/``count``/``injected``), ``clock``
+* ``faults`` (:class:`Faults`: ``set``/``queue``/``clear``/``count``/``injected``, ``retry_after`` of an
+  injected 429), ``clock``
   (:class:`FakeClock`: ``advance``/``freeze``/``unfreeze``), ``bucket`` (the token bucket or None).
 * ``requests`` — list of ``LoggedRequest(method, path, body, status)`` (status 0: no answer sent);
   ``count(method=None, path_prefix=None, status=None)``; ``rate_limited`` (number of 429s);
@@ -251,6 +267,8 @@ class FakeNotion:
         self._seq = 0
         self._cursors: OrderedDict[str, tuple[str, tuple[tuple, int]]] = OrderedDict()
         self._log: list[LoggedRequest] = []
+        self.users_readable = True  # False: the integration lacks "Read user information" (partial users)
+        self._sources: list[FakeNotion] = [self]  # the database's data sources, in the order Notion lists them
 
     def _make_users(self) -> dict[str, dict[str, Any]]:
         bot = {
@@ -369,6 +387,26 @@ class FakeNotion:
             self._pages[page.id] = page
             return page.id
 
+    def add_data_source(
+        self, title: str = "Archive", schema: Mapping[str, Any] | None = None, *, first: bool = False
+    ) -> FakeNotion:
+        """Another data source of this database (API 2025-09-03: a database may have several). Returns
+        a fake for it (same server, token, users, faults and log; not started on its own): use its
+        ``add_page``/``plain``/``data_source_id``. ``first`` lists it before the others, as an archive
+        made first would be."""
+        with self._lock:
+            child = FakeNotion(
+                self.token, schema=schema, seed=f"{self._ids.prefix}-{len(self._sources)}", clock=self.clock,
+                title=title,
+            )
+            child._lock = self._lock
+            child.users, child.bot_id, child.person_id = self.users, self.bot_id, self.person_id
+            child.workspace_id, child.database_id, child.parent_page_id = (
+                self.workspace_id, self.database_id, self.parent_page_id,
+            )
+            self._sources.insert(0 if first else len(self._sources), child)
+            return child
+
     def edit_upstream(self, page_id: str, values: Mapping[str, Any]) -> None:
         """Someone else edits the page in Notion: values change and ``last_edited_time`` moves."""
         with self._lock:
@@ -464,20 +502,21 @@ class FakeNotion:
             if prop is None:
                 raise validation_error(f"{key} is not a property that exists.")
             raws[key] = from_plain(prop, value, self.users)
-        return self._stage(raws)
+        return self._stage(raws, upstream=True)
 
-    def _stage(self, raws: Mapping[str, Any]) -> dict[str, Any]:
-        """Validate every value first (no side effects), then convert them (creating new options)."""
+    def _stage(self, raws: Mapping[str, Any], *, upstream: bool = False) -> dict[str, Any]:
+        """Validate every value first (no side effects), then convert them (creating new options).
+        ``upstream``: Notion or a person sets them (computed formula and rollup results are allowed)."""
         resolved: list[tuple[Prop, Any, str]] = []
         for key, raw in raws.items():
             prop = self._schema.get(key)
             if prop is None:
                 raise validation_error(f"{key} is not a property that exists.")
             resolved.append((prop, raw, key))
-        dry = Writer(self._schema, self.users, create_options=False)
+        dry = Writer(self._schema, self.users, create_options=False, upstream=upstream)
         for prop, raw, key in resolved:
             dry.write(prop, raw, key)
-        real = Writer(self._schema, self.users, create_options=True)
+        real = Writer(self._schema, self.users, create_options=True, upstream=upstream)
         return {prop.id: real.write(prop, raw, key) for prop, raw, key in resolved}
 
     def _commit_schema(self, new: Schema, converted: dict[str, Prop]) -> None:
@@ -508,13 +547,23 @@ class FakeNotion:
 
     # ------------------------------------------------------------------------------ rendering
 
+    def _visible_users(self) -> Mapping[str, dict[str, Any]]:
+        """Users as this integration sees them: without the "Read user information" capability Notion
+        sends partial users, ``{"object": "user", "id": …}`` — no name, no email."""
+        if self.users_readable:
+            return self.users
+        return {uid: {"object": "user", "id": uid} for uid in self.users}
+
     def _render_page(self, page: Page, only: set[str] | None = None) -> dict[str, Any]:
         props = {}
+        users = self._visible_users()
         for prop in self._schema:
             if only is not None and prop.id not in only and prop.name not in only:
                 continue
-            value = render_value(prop, page.values.get(prop.id, empty_value(prop.type)), page, self.users)
+            value = render_value(prop, page.values.get(prop.id, empty_value(prop.type)), page, users)
             props[prop.name] = {"id": prop.id, "type": prop.type, prop.type: value}
+            if prop.type == "relation":
+                props[prop.name]["has_more"] = False
         return {
             "object": "page",
             "id": page.id,
@@ -578,7 +627,7 @@ class FakeNotion:
             "is_locked": False,
             "created_time": fmt_millis(self._created),
             "last_edited_time": fmt_millis(self._ds_edited),
-            "data_sources": [{"id": self.data_source_id, "name": plain_text(self._title_items)}],
+            "data_sources": [{"id": f.data_source_id, "name": plain_text(f._title_items)} for f in self._sources],
             "icon": None,
             "cover": None,
             "url": f"https://app.notion.com/p/{compact(self.database_id)}",
@@ -612,7 +661,7 @@ class FakeNotion:
         body: Any,
         body_error_: NotionError | None,
     ) -> Reply:
-        handler, params = self._route(method, path)
+        name, params = self._route(method, path)
         if headers.get("Authorization") != f"Bearer {self.token}":
             raise NotionError(401, "unauthorized", "API token is invalid.")
         if not headers.get("Notion-Version"):
@@ -622,24 +671,43 @@ class FakeNotion:
             return _error_reply(NotionError(*FAULT_BODIES["429"]), {"Retry-After": str(wait)})
         fault = self.faults.pick(method, path)
         if fault in ERROR_FAULTS:
-            return _fault_reply(fault)
+            return _fault_reply(fault, self.faults.retry_after)
         if fault == "drop":
             return Reply(0, drop=True)
         if body_error_ is not None and method in ("POST", "PATCH"):
             raise body_error_
         with self._lock:
+            handler = getattr(self._owner(name, params), name)
             result = handler(params, query, body if body is not None else {})
         reply = Reply(200, _json_bytes({**result, "request_id": str(uuid.uuid4())}))
         reply.delay = self.faults.slow_seconds if fault == "slow" else 0.0
         reply.drop = fault == "drop_after_apply"
         return reply
 
-    def _route(self, method: str, path: str) -> tuple[Handler, dict[str, str]]:
+    def _route(self, method: str, path: str) -> tuple[str, dict[str, str]]:
         for route_method, pattern, name in ROUTES:
             match = pattern.fullmatch(path)
             if match and route_method == method:
-                return getattr(self, name), match.groupdict()
+                return name, match.groupdict()
         raise NotionError(400, "invalid_request_url", "Invalid request URL.")
+
+    def _owner(self, handler: str, params: dict[str, str]) -> FakeNotion:
+        """The data source (this fake or one added with ``add_data_source``) a request is about."""
+        if len(self._sources) == 1 or "id" not in params:
+            return self
+        if "data_source" in handler or "query" in handler:
+            try:
+                wanted = normalize_id(params["id"], "data_source_id")
+            except NotionError:
+                return self
+            return next((f for f in self._sources if f.data_source_id == wanted), self)
+        if "page" in handler:
+            try:
+                wanted = normalize_id(params["id"], "page_id")
+            except NotionError:
+                return self
+            return next((f for f in self._sources if wanted in f._pages), self)
+        return self
 
     # ------------------------------------------------------------------------------ endpoints
 
@@ -819,6 +887,12 @@ class FakeNotion:
         if type_key is None:
             return
         config = spec.get(type_key) or {}
+        if type_key == "status" and isinstance(config, dict) and {"options", "groups"} & config.keys():
+            # Notion: "It's not possible to update the name or options values of a status property via the API."
+            raise validation_error(
+                f"Cannot update the options of status property `{prop.name}` through the API; "
+                "edit them in Notion."
+            )
         if type_key != prop.type:
             if "title" in (type_key, prop.type):
                 raise validation_error(f"Cannot change the type of the title property `{prop.name}`.")
@@ -899,11 +973,12 @@ def _not_found(kind: str, raw_id: str) -> NotionError:
     )
 
 
-def _fault_reply(kind: str) -> Reply:
+def _fault_reply(kind: str, retry_after: int = 1) -> Reply:
     if kind == "502":
         return Reply(502, BAD_GATEWAY_HTML, content_type="text/html")
     status, code, message = FAULT_BODIES[kind]
-    return _error_reply(NotionError(status, code, message), {"Retry-After": "1"} if kind == "429" else None)
+    headers = {"Retry-After": str(retry_after)} if kind == "429" else None
+    return _error_reply(NotionError(status, code, message), headers)
 
 
 # ---------------------------------------------------------------------------------- HTTP plumbing

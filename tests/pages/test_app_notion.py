@@ -95,3 +95,52 @@ def test_rescoring_a_page_trashed_in_notion_says_so(connected, tmp_path: Path) -
     assert not at.exception
     assert any("no longer in Notion" in e.value for e in at.error)
     assert store.practice(page_id)["in_trash"] == 1
+
+
+@pytest.mark.parametrize(
+    "page", [None, "pages/practice.py", "pages/whatif.py", "pages/operations.py", "pages/import_export.py"]
+)
+def test_a_store_that_cannot_be_made_is_one_sentence_on_every_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, page: str | None
+) -> None:
+    """LEADSCORE_DB=/etc/hostname/x.db: a sentence naming the path, not a FileExistsError traceback."""
+    (tmp_path / "hostname").write_text("box\n", encoding="utf-8")
+    monkeypatch.setenv("LEADSCORE_DB", str(tmp_path / "hostname" / "x.db"))
+    monkeypatch.chdir(ROOT)
+    at = run(page)
+    assert not at.exception
+    [error] = at.error
+    assert error.value.startswith("leadscore cannot start: cannot create the store at")
+    assert str(tmp_path / "hostname" / "x.db") in error.value
+
+
+def test_operations_names_the_data_source_and_what_cannot_be_read(connected, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    archive = connected.add_data_source("Archive 2023")
+    archive.add_page({"Name": "Old practice"})
+    spec = {name: prop["type"] for name, prop in connected.data_source()["properties"].items()}
+    connected.set_schema({**spec, "Vet Count": "relation"})
+    at = run()
+    at.button(key="sync_now").click().run()
+    assert not at.exception
+    at = run("pages/operations.py")
+    assert not at.exception
+    shown = " ".join(w.value for w in at.warning).replace("\\", "")  # user text is shown Markdown-escaped
+    assert "has 2 data sources and NOTION_DATA_SOURCE names none: using the first, 'Vet Practices'" in shown
+    assert "the others: 'Archive 2023'" in shown
+    assert "cannot read 'Vet Count' (relation): a relation holds only the ids of the linked pages" in shown
+    at.button(key="check_notion").click().run()
+    fields = next(d.value for d in at.dataframe if "note" in d.value.columns)
+    vet = fields[fields["field"] == "vet_count"].iloc[0]
+    assert (vet["property"], vet["type"], vet["status"]) == ("Vet Count", "relation", "no")
+
+
+def test_a_non_ascii_token_is_a_sentence_in_the_app(connected, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("NOTION_API_KEY", connected.token + "\u2019")
+    at = run()
+    at.button(key="sync_now").click().run()
+    assert not at.exception
+    assert any("NOTION_API_KEY has a character that cannot be in a Notion token" in e.value for e in at.error)
+    at = run("pages/operations.py")
+    assert not at.exception
+    assert any("NOTION\\_API\\_KEY has a character" in e.value for e in at.error)
+    assert all(connected.token not in e.value for e in at.error)
