@@ -32,6 +32,7 @@ from pydantic import BaseModel
 
 from .features import (
     CONFIDENCE_CODES,
+    SPREADSHEET_NUMBER,
     STATUS_CODES,
     TECHNOLOGY_FIELDS,
     FeatureTable,
@@ -404,6 +405,10 @@ def _phones(b: _Builder, odd: np.ndarray, arr: pa.Array | None) -> None:
     _, items, parents = _list_parts(odd, arr)
     if len(items) == 0:
         return
+    # "5552010001.0" (a spreadsheet number) is 5552010001: drop the ".0" before taking the digits.
+    written_as_number = pc.match_substring_regex(items, f"^{SPREADSHEET_NUMBER}$")
+    if pc.any(written_as_number).as_py():
+        items = pc.if_else(written_as_number, pc.utf8_slice_codeunits(items, 0, -2), items)
     digits = _digits_only(items).dictionary_encode()
     codes = digits.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     words = digits.dictionary.to_pylist()
