@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .fields import (
+    FLAT_COLUMNS,
     FLAT_ENRICHMENT_COLUMNS,
     MISSING,
     check,
@@ -276,6 +277,22 @@ class FeatureTable:
                 multiple_locations=multi,
                 issues=issues.get(i, ()) if issues else (),
             )
+
+    def take(self, rows: Sequence[int] | np.ndarray) -> FeatureTable:
+        """The table of the given rows, in the given order (issues and reasons follow their rows)."""
+        index = np.asarray(rows, dtype=np.int64)
+        position = {int(old): new for new, old in enumerate(index.tolist())}
+        columns = {
+            name: getattr(self, name)[index]
+            for name in self.__dataclass_fields__
+            if isinstance(getattr(self, name), np.ndarray)
+        }
+        return FeatureTable(
+            **columns,
+            emr_values=self.emr_values,
+            issues={position[i]: v for i, v in self.issues.items() if i in position},
+            unreadable={position[i]: v for i, v in self.unreadable.items() if i in position},
+        )
 
     @classmethod
     def from_features(cls, rows: Sequence[PracticeFeatures | UnreadableRecord]) -> FeatureTable:
@@ -788,6 +805,57 @@ _BOOL_ATTRS = {
     "enrichment_data.has_online_booking": "online_booking",
     "enrichment_data.has_telemedicine": "telemedicine",
 }
+
+
+def records_from_flat_frame(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """``record_from_flat_row`` of every row of a flat frame, built column by column (an import of
+    10,000 rows spends milliseconds here, not a second); a property test holds the two equal."""
+    n = len(frame)
+    plan: list[tuple[str, list[Any]]] = []
+    by_column: dict[str, list[Any]] = {}
+    for key in frame.columns:
+        column = str(key).strip()
+        if column_of(column) is None:
+            continue
+        by_column[column] = _present_values(frame[key], column)  # a later duplicate wins, as in a dict
+    enriched = np.zeros(n, dtype=bool)
+    for column in FLAT_COLUMNS:
+        values = by_column.get(column)
+        if values is None:
+            continue
+        plan.append((column, values))
+        if column in FLAT_ENRICHMENT_COLUMNS:
+            enriched |= np.fromiter((v is not MISSING for v in values), dtype=bool, count=n)
+    records: list[dict[str, Any]] = []
+    for i in range(n):
+        values_i = {column: values[i] for column, values in plan if values[i] is not MISSING}
+        records.append(nest(values_i, with_enrichment=bool(enriched[i])))
+    return records
+
+
+def _present_values(series: pd.Series, column: str) -> list[Any]:
+    """A flat column's cells as record values: MISSING where blank (as record_from_flat_row's present()),
+    lists split, ids as text."""
+    as_list = column_of(column) in _LIST_PATHS
+    out: list[Any] = []
+    for value in series.tolist():
+        if (
+            value is None
+            or value is pd.NA
+            or value is pd.NaT
+            or (isinstance(value, float) and math.isnan(value))
+            or (isinstance(value, str) and not value.strip())
+        ):
+            out.append(MISSING)
+            continue
+        if isinstance(value, np.generic):
+            value = value.item()
+        if column == "practice_id":
+            value = _as_id(value)
+        elif as_list and isinstance(value, str):
+            value = split_flat_list(value)
+        out.append(value)
+    return out
 
 
 def record_from_flat_row(row: Mapping[str, Any]) -> dict[str, Any]:

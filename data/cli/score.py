@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -39,12 +40,27 @@ def score(
         summary = score_file(input_path, output_path, cfg, show_progress=progress)
     except InputError as exc:
         fail(str(exc))
-    except BrokenPipeError:  # e.g. `leadscore score big.jsonl | head`
-        sys.stderr.close()
+    except BrokenPipeError:  # e.g. `leadscore score big.jsonl | head`: the reader has what it wanted
+        _detach_stdout()
         sys.exit(0)
+    except OSError as exc:  # stdout on a full disk, a device that refuses writes, …
+        _detach_stdout()
+        fail(f"cannot write the scores to standard output ({exc.strerror or exc})")
     if not quiet:
         target = f" → {output_path}" if output_path else ""
         click.echo(f"{input_path}{target}: {summary.line()}", err=True)
+
+
+def _detach_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush of unwritable output says nothing
+    (the one line about it has been, or is about to be, printed)."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a real file (tests capture it)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
 
 
 @main.command()

@@ -1,14 +1,13 @@
-"""Files: readers (JSON Lines, JSON, CSV, XLSX → a book of practices), writers (atomic, formula-safe
+"""Files: readers (JSON Lines, JSON, CSV, XLSX → a book of practices), writers (atomic, typed, safe
 CSV/XLSX/JSON Lines), the `leadscore score` batch workflow and the importer (preview, then store)."""
 
-from .readers import INPUT_SUFFIXES, Book, InputError, flatten_record, read_book, read_csv_bytes, read_xlsx_bytes
+from .readers import INPUT_SUFFIXES, Book, flatten_record, open_flat, read_book
+from .source import FileSource, InputError
 from .writers import (
     OUTPUT_SUFFIXES,
     SCORE_COLUMNS,
     atomic_output,
-    formula_safe,
     neutralise_formula,
-    scored_frame,
     table_bytes,
     write_table,
 )
@@ -18,15 +17,13 @@ __all__ = [
     "OUTPUT_SUFFIXES",
     "SCORE_COLUMNS",
     "Book",
+    "FileSource",
     "InputError",
     "atomic_output",
     "flatten_record",
-    "formula_safe",
     "neutralise_formula",
+    "open_flat",
     "read_book",
-    "read_csv_bytes",
-    "read_xlsx_bytes",
-    "scored_frame",
     "table_bytes",
     "write_table",
 ]
