@@ -283,7 +283,8 @@ def score_columns(
         arrow = pa.table({f.name: pa.array([], type=f.type) for f in _OUTPUT_SCHEMA})
     else:
         body = b"".join(bytes(p.body) for p in parts)
-        longest = max(len(line) for line in body.split(b"\n"))
+        ends = np.flatnonzero(np.frombuffer(body, dtype=np.uint8) == 0x0A)
+        longest = int(np.diff(ends, prepend=-1).max())  # a block must hold whole lines
         arrow = pj.read_json(
             io.BytesIO(body),
             read_options=pj.ReadOptions(block_size=max(1 << 20, 2 * longest)),

@@ -201,8 +201,8 @@ def _csv_cells(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
 
 
 def _safe_text(text: pa.Array) -> pa.Array:
-    """Formula-looking text gets its apostrophe; text with a separator, quote or line break is quoted.
-    Each step only touches the rows it changes (most columns need neither)."""
+    """Formula-looking text gets its apostrophe; text with a separator, quote or line break is quoted
+    (its quotes doubled). Each step only touches the rows it changes (most columns need neither)."""
     formula = pc.fill_null(pc.match_substring_regex(text, _FORMULA_START_RE), False)
     if pc.any(formula).as_py():
         formula = pc.and_(formula, pc.invert(pc.fill_null(pc.match_substring_regex(text, _PLAIN_NUMBER_RE), False)))
