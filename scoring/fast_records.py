@@ -24,7 +24,6 @@ from typing import Any
 
 import numpy as np
 import orjson
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
@@ -415,7 +414,7 @@ def _phones(b: _Builder, odd: np.ndarray, arr: pa.Array | None) -> None:
     keep = codes != (words.index("") if "" in words else -1)
     if items.null_count:
         keep &= ~_nulls(items)
-    pairs = pd.unique(parents[keep] * len(words) + codes[keep])
+    pairs = np.unique(parents[keep] * len(words) + codes[keep])
     b.phone_count[:] = np.bincount(pairs // len(words), minlength=len(arr))
 
 

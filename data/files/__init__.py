@@ -1,29 +1,35 @@
 """Files: readers (JSON Lines, JSON, CSV, XLSX → a book of practices), writers (atomic, typed, safe
-CSV/XLSX/JSON Lines), the `leadscore score` batch workflow and the importer (preview, then store)."""
+CSV/XLSX/JSON Lines), the `leadscore score` batch workflow and the importer (preview, then store).
 
-from .readers import INPUT_SUFFIXES, Book, flatten_record, open_flat, read_book
+Names are loaded on first use, so `leadscore score` on JSON Lines never imports pandas."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
 from .source import FileSource, InputError
-from .writers import (
-    OUTPUT_SUFFIXES,
-    SCORE_COLUMNS,
-    atomic_output,
-    neutralise_formula,
-    table_bytes,
-    write_table,
-)
 
-__all__ = [
-    "INPUT_SUFFIXES",
-    "OUTPUT_SUFFIXES",
-    "SCORE_COLUMNS",
-    "Book",
-    "FileSource",
-    "InputError",
-    "atomic_output",
-    "flatten_record",
-    "neutralise_formula",
-    "open_flat",
-    "read_book",
-    "table_bytes",
-    "write_table",
-]
+_LAZY = {
+    "INPUT_SUFFIXES": "readers",
+    "Book": "readers",
+    "flatten_record": "jsonl",
+    "open_flat": "readers",
+    "read_book": "readers",
+    "OUTPUT_SUFFIXES": "writers",
+    "SCORE_COLUMNS": "writers",
+    "atomic_output": "atomic",
+    "neutralise_formula": "writers",
+    "table_bytes": "writers",
+    "write_table": "writers",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+
+
+__all__ = ["FileSource", "InputError", *_LAZY]

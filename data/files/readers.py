@@ -9,14 +9,12 @@ or row. What may be held whole is bounded by :mod:`data.files.limits`.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import orjson
 import pandas as pd
 
 from scoring.features import FeatureTable
@@ -24,10 +22,9 @@ from scoring.fields import FLAT_COLUMNS
 
 from . import csv_reader, xlsx_reader
 from .flat import FlatChunk, Header
+from .jsonl import flatten_record, parse_json_list, parse_jsonl, parse_jsonl_lines
 from .limits import MAX_JSON_BYTES, MAX_ROWS
-from .source import FileSource, InputError, check_suffix
-
-INPUT_SUFFIXES = (".jsonl", ".json", ".csv", ".xlsx")
+from .source import INPUT_SUFFIXES, FileSource, InputError, check_suffix
 
 
 @dataclass
@@ -132,68 +129,6 @@ def _json_bytes(source: FileSource) -> bytes:
             f"{MAX_JSON_BYTES // 2**20} MiB (write JSON Lines for bigger books: they are streamed)"
         )
     return source.read_bytes()
-
-
-def parse_jsonl(data: bytes, path: Path | str, *, first_line: int = 1) -> list[Any]:
-    return parse_jsonl_lines(data, path, first_line=first_line)[0]
-
-
-def parse_jsonl_lines(data: bytes, path: Path | str, *, first_line: int = 1) -> tuple[list[Any], np.ndarray]:
-    """Every non-blank line's JSON value, and its line number; InputError naming the first broken line."""
-    records = []
-    numbers = []
-    loads = orjson.loads
-    for number, line in enumerate(data.split(b"\n"), start=first_line):
-        if not line.strip():
-            continue
-        try:
-            records.append(loads(line))
-        except orjson.JSONDecodeError as exc:
-            records.append(_lenient_json(line, exc, f"{path}:{number}: line {number} is not valid JSON"))
-        numbers.append(number)
-    return records, np.array(numbers, dtype=np.int64)
-
-
-def _json_reason(exc: orjson.JSONDecodeError) -> str:
-    return str(exc).split(": line")[0]
-
-
-def _lenient_json(text: bytes, exc: orjson.JSONDecodeError, where: str) -> Any:
-    """Python's json writes NaN/Infinity by default; such a record is readable (SPEC §7 then flags the
-    value as invalid), so only text that even the standard library cannot read is an error."""
-    try:
-        value = json.loads(text)
-        orjson.dumps(value)  # what we cannot write back (lone surrogates, …) is not readable either
-    except (ValueError, UnicodeDecodeError, RecursionError, orjson.JSONEncodeError):
-        raise InputError(f"{where} ({_json_reason(exc)})") from None
-    return value
-
-
-def parse_json_list(data: bytes, path: Path | str) -> list[Any]:
-    try:
-        value = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        value = _lenient_json(data, exc, f"{path}:{exc.lineno}: not valid JSON")
-    if not isinstance(value, list):
-        raise InputError(f"{path}: expected a JSON array of practice records, got a JSON {type(value).__name__}")
-    return value
-
-
-def flatten_record(record: Any) -> dict[str, Any]:
-    """A nested record as SPEC §1 flat columns (lists joined with '; ')."""
-    if not isinstance(record, dict):
-        return {}
-    row: dict[str, Any] = {}
-    for column, path in FLAT_COLUMNS.items():
-        value: Any = record
-        for key in path.split("."):
-            value = value.get(key) if isinstance(value, dict) else None
-        if isinstance(value, list):
-            value = "; ".join(str(v) for v in value)
-        elif isinstance(value, dict):
-            value = orjson.dumps(value).decode()
-        row[column] = value
-    return row
 
 
 __all__ = [

@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+INPUT_SUFFIXES = (".jsonl", ".json", ".csv", ".xlsx")
+OUTPUT_SUFFIXES = (".jsonl", ".csv", ".xlsx")
+
 
 class InputError(Exception):
     """A file we cannot use, with a one-line message that says where and why."""

@@ -15,13 +15,10 @@ place at the end, so a failure never leaves half a file.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import math
-import os
 import re
-import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -32,11 +29,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .atomic import atomic_output
 from .flat import column_letter
 from .limits import MAX_ROWS
 from .source import InputError, check_suffix
 
-OUTPUT_SUFFIXES = (".jsonl", ".csv", ".xlsx")
 SCORE_COLUMNS = (
     "lead_score",
     "priority_tier",
@@ -66,36 +63,6 @@ def neutralise_formula(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.match(value):
         return "'" + value
     return value
-
-
-@contextlib.contextmanager
-def atomic_output(path: Path, mode: str = "wb") -> Iterator[IO[Any]]:
-    """Write to a temporary sibling file, then move it over ``path``; on any error, nothing is left.
-
-    A path we cannot write is an InputError naming it; the file gets the usual permissions (umask),
-    not mkstemp's private 0600."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot write here ({exc.strerror or exc})") from None
-    try:
-        os.chmod(tmp, 0o666 & ~_umask())
-        with os.fdopen(fd, mode) as handle:
-            yield handle
-        os.replace(tmp, path)
-    except BaseException as exc:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):
-            raise InputError(f"{path}: could not write the file ({exc.strerror or exc})") from None
-        raise
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
 
 
 # ---- frames → typed Arrow columns ---------------------------------------------------------------------
