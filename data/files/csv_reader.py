@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from .flat import FlatChunk, Header, check_header, csv_chunk
@@ -204,13 +205,22 @@ def _arrow_blocks(source: FileSource, layout: CsvLayout) -> Iterator[tuple[list[
                 if seen_irregular:
                     raise _Irregular
                 if batch.num_rows:
-                    yield [batch.column(i) for i in range(width)], batch.num_rows
+                    columns = [batch.column(i) for i in range(width)]
+                    if any(_longest(c) > MAX_CELL_CHARS for c in columns):
+                        raise _Irregular  # the Python reader enforces the cell limit and names the line
+                    yield columns, batch.num_rows
             if seen_irregular:
                 raise _Irregular
         except pa.ArrowException:  # not UTF-8, an over-long row, …: the Python reader says where
             raise _Irregular from None
         except StopIteration:  # empty body
             return
+
+
+def _longest(column: pa.Array) -> int:
+    """The longest cell in bytes (at least its length in characters)."""
+    longest = pc.max(pc.binary_length(column)).as_py()
+    return int(longest or 0)
 
 
 def _python_chunks(
