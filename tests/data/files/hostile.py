@@ -86,7 +86,8 @@ def numbered_rows_xlsx(path: Path, rows: int) -> Path:
         for i in range(rows)
     )
     header = b'<row><c t="inlineStr"><is><t>practice_id</t></is></c></row>'
-    return _workbook_with_sheet(path, [(_HEAD + "<sheetData>").encode(), header, body], tail=b"</sheetData></worksheet>")
+    head = (_HEAD + "<sheetData>").encode()
+    return _workbook_with_sheet(path, [head, header, body], tail=b"</sheetData></worksheet>")
 
 
 def wide_csv(path: Path, columns: int, *, duplicate: bool = False) -> Path:

@@ -64,7 +64,9 @@ def test_issue_example_trailing_separator_never_shifts_columns(tmp_path: Path) -
     assert all(got == want for got in all_three(source, tmp_path))
 
 
-@pytest.mark.parametrize(("sep", "end", "header_end"), [(",", ",", ""), (";", ";", ""), ("\t", "\t", ""), (",", ",", ",")])
+@pytest.mark.parametrize(
+    ("sep", "end", "header_end"), [(",", ",", ""), (";", ";", ""), ("\t", "\t", ""), (",", ",", ",")]
+)
 def test_a_hot_practice_stays_hot_with_trailing_separators(
     tmp_path: Path, sep: str, end: str, header_end: str
 ) -> None:

@@ -14,7 +14,9 @@ from data.store import Store
 
 from .helpers import run, xlsx_bytes
 
-GOOD = "practice_id,name,rating,vet_count,phone_numbers,enrichment_status,owner,status,tags,initial_score,last_contact\n"
+GOOD = (
+    "practice_id,name,rating,vet_count,phone_numbers,enrichment_status,owner,status,tags,initial_score,last_contact\n"
+)
 
 
 @pytest.fixture
@@ -36,7 +38,8 @@ def book(tmp_path: Path, *rows: str, name: str = "book.csv") -> Path:
 def test_import_prints_the_report_and_stores_the_book(tmp_path: Path, db: Path) -> None:
     source = book(
         tmp_path,
-        "P1,Harbor Pet Hospital,4.6,6,555-0100;555-0101,Completed,Dana Reyes,Qualified,Referral; Priority,64,2024-03-12",
+        "P1,Harbor Pet Hospital,4.6,6,555-0100;555-0101,Completed,Dana Reyes,Qualified,Referral; Priority,64,"
+        "2024-03-12",
         "P2,Odd Paws,7.3,five,555-0102,Completed,,,,abc,31/31/2024",
         ",No Id Clinic,4.0,,,,,,,,",
     )
@@ -114,7 +117,8 @@ def test_json_lines_and_xlsx_import_with_their_sales_fields(tmp_path: Path, db: 
     assert result.exit_code == 0, result.output
     store = Store.open(db)
     j1 = store.practice("J1")
-    assert j1 is not None and (j1["status"], j1["assigned_to"], j1["last_contact"]) == ("New", "Marcus Lee", "2024-03-12")
+    assert j1 is not None
+    assert (j1["status"], j1["assigned_to"], j1["last_contact"]) == ("New", "Marcus Lee", "2024-03-12")
     assert orjson.loads(j1["tags"]) == ["VIP"] and orjson.loads(j1["extra"]) == {"territory": "West"}
     assert "status" not in orjson.loads(j1["record_json"])  # sales fields are not scoring inputs
     assert store.score("J2")["scoring_status"] == "Scored"
@@ -163,9 +167,8 @@ def test_importing_into_the_sample_book_sets_it_aside(tmp_path: Path, db: Path) 
     history = store.history_count()
     result = run("import", str(book(tmp_path, "P1,Harbor,4.5,6,,Completed,,,,,")))
     assert result.exit_code == 0
-    assert "Your book replaces the sample: the 40 sample practices were set aside (`leadscore demo` brings them back)" in (
-        result.stdout
-    )
+    note = "Your book replaces the sample: the 40 sample practices were set aside (`leadscore demo` brings them back)"
+    assert note in result.stdout
     assert store.sources() == {"import": 1}
     assert store.query("SELECT COUNT(*) FROM scores WHERE practice_id LIKE 'demo-%'")[0][0] == 0
     assert store.outbox() == []

@@ -60,9 +60,11 @@ def test_nullable_integer_columns_are_written_as_integers() -> None:
     frame = pd.DataFrame(
         {"initial_score": pd.array([64, None], dtype="Int64"), "rating": [4.5, None], "whole": [64.0, None]}
     )
-    assert csv_rows(table_bytes(frame, "csv")) == [["initial_score", "rating", "whole"], ["64", "4.5", "64"], ["", "", ""]]
+    rows = csv_rows(table_bytes(frame, "csv"))
+    assert rows == [["initial_score", "rating", "whole"], ["64", "4.5", "64"], ["", "", ""]]
     sheet = openpyxl.load_workbook(io.BytesIO(table_bytes(frame, "xlsx"))).active
-    assert [(c.value, c.data_type) for c in next(sheet.iter_rows(min_row=2, max_row=2))][0] == (64, "n")
+    first = next(sheet.iter_rows(min_row=2, max_row=2))[0]
+    assert (first.value, first.data_type) == (64, "n")
 
 
 # ---- XLSX: typed cells, text never a formula, header frozen and filterable -----------------------------
@@ -151,7 +153,8 @@ def test_issue_example_the_output_may_not_be_the_input(tmp_path: Path, spelling:
 @pytest.mark.parametrize("lines", [1, 5_000])
 def test_issue_example_a_full_disk_on_stdout_is_one_line(tmp_path: Path, lines: int) -> None:
     source = tmp_path / "big.jsonl"
-    source.write_bytes(b"".join(orjson.dumps({"practice_id": f"p{i}", "google_maps_data": {}}) + b"\n" for i in range(lines)))
+    record = orjson.dumps({"practice_id": "p", "google_maps_data": {}}) + b"\n"
+    source.write_bytes(record * lines)
     with open("/dev/full", "wb") as full:
         result = subprocess.run(
             [sys.executable, "-m", "data.cli", "score", str(source)],
@@ -159,4 +162,5 @@ def test_issue_example_a_full_disk_on_stdout_is_one_line(tmp_path: Path, lines: 
         )
     stderr = result.stderr.decode()
     assert result.returncode == 2
-    assert stderr.splitlines() == ["leadscore: error: cannot write the scores to standard output (No space left on device)"]
+    said = "leadscore: error: cannot write the scores to standard output (No space left on device)"
+    assert stderr.splitlines() == [said]
