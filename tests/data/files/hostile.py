@@ -52,15 +52,12 @@ def far_cell_xlsx(path: Path, *, with_dimension: bool = True) -> Path:
     )
 
 
-def zip_bomb_xlsx(path: Path, uncompressed_mib: int) -> Path:
-    """A workbook whose sheet inflates to ``uncompressed_mib`` MiB of one repeated row (about 1,000:1)."""
-    row = b'<row><c t="inlineStr"><is><t>practice_id</t></is></c></row>'
+def zip_bomb_xlsx(path: Path, uncompressed_mib: int, *, level: int = 9) -> Path:
+    """A workbook whose sheet inflates to ``uncompressed_mib`` MiB (valid XML: a header row, then blank
+    space between elements, which deflate packs about 1,000:1 — 2,048 MiB in a 2 MB file)."""
+    head = (_HEAD + '<sheetData><row><c t="inlineStr"><is><t>practice_id</t></is></c></row>').encode()
     return _workbook_with_sheet(
-        path,
-        [(_HEAD + "<sheetData>").encode()],
-        repeat=row,
-        times=uncompressed_mib * 2**20 // len(row),
-        tail=b"</sheetData></worksheet>",
+        path, [head], repeat=b" " * 1024, times=uncompressed_mib * 1024, tail=b"</sheetData></worksheet>", level=level
     )
 
 
