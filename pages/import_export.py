@@ -57,7 +57,7 @@ if upload is not None:
                                             type="primary"):
             with st.spinner("Importing and scoring…"):
                 report = import_preview(bench.store, preview)
-            lines = [f"{report.headline()} from {ui.md_escape(upload.name)}."]
+            lines = [f"{report.headline(ui.md_escape(upload.name))}."]
             if report.sample_set_aside:
                 lines.append(f"Your book replaces the sample: the {report.sample_set_aside:,} sample practices "
                              "were set aside (`leadscore demo` brings them back).")

@@ -294,9 +294,12 @@ class ImportReport(RunReport):
     imported: int = 0
     sample_set_aside: int = 0
 
-    def headline(self) -> str:
+    def headline(self, source: str | None = None) -> str:
+        """e.g. "Imported 2 practices from book.csv: scored 2 (Hot 1, Warm 1) in 0.03 s"."""
         tiers = ", ".join(f"{t} {n:,}" for t, n in sorted(self.tiers.items(), key=lambda kv: -kv[1]))
-        line = f"Imported {self.imported:,} practice{'' if self.imported == 1 else 's'}: scored {self.scored:,}"
+        line = f"Imported {self.imported:,} practice{'' if self.imported == 1 else 's'}"
+        line += f" from {source}" if source else ""
+        line += f": scored {self.scored:,}"
         line += f" ({tiers})" if tiers else ""
         if self.failed:
             line += f", failed {self.failed:,}"
