@@ -325,11 +325,12 @@ def import_preview(store: Store, preview: ImportPreview) -> ImportReport:
         raise InputError(f"{preview.name}: no row can be imported (every row lacks a usable practice_id)")
     cfg = active_config(store)
     report = ImportReport("import", imported=len(preview.rows))
-    with recorded_run(store, report, "import", cfg.config_version):
-        with store.write():
-            if set(store.sources()) <= {"demo"}:
-                report.sample_set_aside = store.remove_sample()
-            store.upsert_practices(preview.rows)
+    # One transaction: the book is imported and scored whole, or not at all (and one commit waits for the
+    # disk, not three).
+    with recorded_run(store, report, "import", cfg.config_version), store.write():
+        if set(store.sources()) <= {"demo"}:
+            report.sample_set_aside = store.remove_sample()
+        store.upsert_practices(preview.rows)
         _score_and_save(store, preview, cfg, report)
     if report.sample_set_aside:
         report.notes.append(report.sample_note() or "")
@@ -347,8 +348,8 @@ def _score_and_save(store: Store, preview: ImportPreview, cfg: Any, report: RunR
     outputs and history in batches."""
     started = time.perf_counter()
     table = preview.table.take(preview.positions)
-    body = b"".join(bytes(part.body) for part in render_jsonl(table, cfg, now=utc_now()))
-    outputs = [orjson.loads(line) for line in body.splitlines()]
+    parts = render_jsonl(table, cfg, now=utc_now())
+    outputs = [orjson.loads(line) for part in parts for line in bytes(part.body).splitlines()]
     per_practice_ms = (time.perf_counter() - started) * 1000 / max(len(outputs), 1)
     for row, out in zip(preview.rows, outputs, strict=True):
         out["practice_id"] = row["practice_id"]
