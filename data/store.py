@@ -494,6 +494,17 @@ class Store:
     def sources(self) -> dict[str, int]:
         return {r[0]: r[1] for r in self.query("SELECT source, COUNT(*) FROM practices GROUP BY source")}
 
+    def remove_sample(self) -> int:
+        """Set the sample book aside (the user's own book replaces it): delete the current rows of the
+        sample's practices (source 'demo') — practice, score, pending write — and return how many went.
+
+        Their score_history stays (it is append-only); `leadscore demo` brings the sample back."""
+        sample = "SELECT practice_id FROM practices WHERE source = 'demo'"
+        with self.write() as w:
+            w.execute(f"DELETE FROM outbox WHERE practice_id IN ({sample})")
+            w.execute(f"DELETE FROM scores WHERE practice_id IN ({sample})")
+            return int(w.execute("DELETE FROM practices WHERE source = 'demo'").rowcount)
+
     # ---- key/value state --------------------------------------------------------------------------
 
     def get_state(self, key: str, default: Any = None) -> Any:

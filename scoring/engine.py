@@ -10,9 +10,8 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from pydantic import TypeAdapter
 
 from .breakdown import breakdown_json, error_json
@@ -20,7 +19,11 @@ from .config import ScoringConfig
 from .features import FeatureTable, PracticeFeatures
 from .models import ParsedInput, ScoringOutput, UnreadableRecord, parse_input
 from .rules import ScoreResult, evaluate
-from .vector import BookScores, score_table
+
+if TYPE_CHECKING:  # pandas and the whole-book scorer load when used: the JSON Lines path needs neither
+    import pandas as pd
+
+    from .vector import BookScores
 
 DEFAULT_CONFIG = ScoringConfig()
 _TIMESTAMP = TypeAdapter(datetime)
@@ -125,6 +128,8 @@ def score_record(
 def features_of(source: FeatureTable | pd.DataFrame | Sequence[Any]) -> FeatureTable:
     if isinstance(source, FeatureTable):
         return source
+    import pandas as pd
+
     if isinstance(source, pd.DataFrame):
         return FeatureTable.from_frame(source)
     return FeatureTable.from_records(source)
@@ -134,6 +139,8 @@ def score_book(
     source: FeatureTable | pd.DataFrame | Sequence[Any], config: ScoringConfig | None = None
 ) -> BookScores:
     """Score a whole book: a list of records, a flat DataFrame (SPEC §1 columns) or a FeatureTable."""
+    from .vector import score_table
+
     return score_table(features_of(source), config or DEFAULT_CONFIG)
 
 

@@ -37,7 +37,6 @@ from typing import Any
 
 import numpy as np
 import orjson
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -142,9 +141,10 @@ def _take(texts: list[str], codes: np.ndarray) -> pa.Array:
 
 
 def _groups(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(code per row, distinct keys): a hash factorisation, no sorting."""
-    codes, uniques = pd.factorize(key)
-    return codes.astype(np.int32), np.asarray(uniques)
+    """(code per row, distinct keys): a hash factorisation, no sorting; NaN gets code -1."""
+    encoded = pa.array(key, from_pandas=True).dictionary_encode()  # from_pandas: NaN becomes null
+    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32)
+    return codes, encoded.dictionary.to_numpy(zero_copy_only=False)
 
 
 class _Renderer:

@@ -24,7 +24,6 @@ from typing import Any
 
 import numpy as np
 import orjson
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
@@ -33,6 +32,7 @@ from pydantic import BaseModel
 from .depth import lines_may_nest_deeper
 from .features import (
     CONFIDENCE_CODES,
+    SPREADSHEET_NUMBER,
     STATUS_CODES,
     TECHNOLOGY_FIELDS,
     FeatureTable,
@@ -405,13 +405,17 @@ def _phones(b: _Builder, odd: np.ndarray, arr: pa.Array | None) -> None:
     _, items, parents = _list_parts(odd, arr)
     if len(items) == 0:
         return
+    # "5552010001.0" (a spreadsheet number) is 5552010001: drop the ".0" before taking the digits.
+    written_as_number = pc.match_substring_regex(items, f"^{SPREADSHEET_NUMBER}$")
+    if pc.any(written_as_number).as_py():
+        items = pc.if_else(written_as_number, pc.utf8_slice_codeunits(items, 0, -2), items)
     digits = _digits_only(items).dictionary_encode()
     codes = digits.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     words = digits.dictionary.to_pylist()
     keep = codes != (words.index("") if "" in words else -1)
     if items.null_count:
         keep &= ~_nulls(items)
-    pairs = pd.unique(parents[keep] * len(words) + codes[keep])
+    pairs = np.unique(parents[keep] * len(words) + codes[keep])
     b.phone_count[:] = np.bincount(pairs // len(words), minlength=len(arr))
 
 

@@ -28,6 +28,7 @@ BENCHMARKS: dict[str, tuple[Callable[[int, Echo], list[Result]], int, int]] = {
     "book": (_lazy("scoring", "bench_book"), 1_000_000, 100_000),
     "retier": (_lazy("scoring", "bench_retier"), 100_000, 100_000),
     "cli": (_lazy("scoring", "bench_cli"), 100_000, 10_000),
+    "files": (_lazy("files", "bench_files"), 100_000, 10_000),
     "store": (_lazy("app", "bench_store"), 10_000, 2_000),
     "writeback": (_lazy("app", "bench_writeback"), 60, 15),
     "dashboard": (_lazy("app", "bench_dashboard"), 10_000, 2_000),

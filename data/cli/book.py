@@ -19,6 +19,12 @@ def demo(reset: bool, size: int, force: bool) -> None:
 
     store = open_workbench(fill=False).store
     sources = store.sources()
+    if sources and not reset and "demo" not in sources:
+        # The sample was set aside by an import (your book replaces it): bring it back beside your book.
+        report = load_sample_book(store, n=size)
+        others = sum(sources.values())
+        click.echo(f"Sample book back beside your {others:,} practices: {report.summary()} → {store.path}")
+        return
     if sources and not reset:
         click.echo(f"{store.path} already holds {sum(sources.values())} practices; use --reset to rebuild.")
         return

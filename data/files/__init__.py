@@ -1,32 +1,35 @@
-"""Files: readers (JSON Lines, JSON, CSV, XLSX → a book of practices), writers (atomic, formula-safe
-CSV/XLSX/JSON Lines), the `leadscore score` batch workflow and the importer (preview, then store)."""
+"""Files: readers (JSON Lines, JSON, CSV, XLSX → a book of practices), writers (atomic, typed, safe
+CSV/XLSX/JSON Lines), the `leadscore score` batch workflow and the importer (preview, then store).
 
-from .readers import INPUT_SUFFIXES, Book, InputError, flatten_record, read_book, read_csv_bytes, read_xlsx_bytes
-from .writers import (
-    OUTPUT_SUFFIXES,
-    SCORE_COLUMNS,
-    atomic_output,
-    formula_safe,
-    neutralise_formula,
-    scored_frame,
-    table_bytes,
-    write_table,
-)
+Names are loaded on first use, so `leadscore score` on JSON Lines never imports pandas."""
 
-__all__ = [
-    "INPUT_SUFFIXES",
-    "OUTPUT_SUFFIXES",
-    "SCORE_COLUMNS",
-    "Book",
-    "InputError",
-    "atomic_output",
-    "flatten_record",
-    "formula_safe",
-    "neutralise_formula",
-    "read_book",
-    "read_csv_bytes",
-    "read_xlsx_bytes",
-    "scored_frame",
-    "table_bytes",
-    "write_table",
-]
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from .source import FileSource, InputError
+
+_LAZY = {
+    "INPUT_SUFFIXES": "readers",
+    "Book": "readers",
+    "flatten_record": "jsonl",
+    "open_flat": "readers",
+    "read_book": "readers",
+    "OUTPUT_SUFFIXES": "writers",
+    "SCORE_COLUMNS": "writers",
+    "atomic_output": "atomic",
+    "neutralise_formula": "writers",
+    "table_bytes": "writers",
+    "write_table": "writers",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+
+
+__all__ = ["FileSource", "InputError", *_LAZY]

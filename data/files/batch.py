@@ -1,9 +1,16 @@
-"""`leadscore score`: score every practice of a file and write the outputs (the CLI's workflow)."""
+"""`leadscore score`: score every practice of a file and write the outputs (the CLI's workflow).
+
+* JSON Lines output (a file, or stdout): the whole input is read — as compact feature tables, never as
+  records — before the first output line, so a broken line further down leaves no half output.
+* CSV or XLSX output: read, scored and written chunk by chunk into a temporary file that replaces the
+  output only when complete, so a file of any size (CSV, JSON Lines) needs bounded memory.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import gc
+import os
 import sys
 import time
 from collections import Counter
@@ -16,15 +23,20 @@ from typing import IO, Any
 from tqdm import tqdm
 
 from scoring.config import ScoringConfig
-from scoring.engine import book_outputs, utc_now
+from scoring.engine import utc_now
 from scoring.fast_outputs import render_jsonl
 from scoring.fast_records import table_from_jsonl
 from scoring.features import FeatureTable
 
-from .readers import INPUT_SUFFIXES, Book, InputError, _read_bytes, _suffix, parse_jsonl, read_book
-from .writers import OUTPUT_SUFFIXES, atomic_output, scored_frame, write_table
+from .atomic import atomic_output
+from .jsonl import SEGMENT_BYTES, jsonl_segments, parse_jsonl
+from .source import INPUT_SUFFIXES, OUTPUT_SUFFIXES, FileSource, InputError, check_suffix
+
+# No pandas on the JSON Lines → JSON Lines path (it costs a third of a second of start-up): the CSV/XLSX
+# side (readers, writers, scored_tables) is imported when a file needs it.
 
 PROGRESS_MIN_ROWS = 20_000  # smaller files finish before a bar is worth drawing
+PROGRESS_MIN_BYTES = 8 << 20  # streamed inputs: their size decides
 
 
 @dataclass
@@ -59,20 +71,8 @@ class Summary:
         return f"scored {self.scored:,} · {failed} · {tiers} · {self.seconds:.2f} s{rate}"
 
 
-def _counted(
-    outputs: Iterator[dict[str, Any]], summary: Summary, bar: tqdm | None
-) -> Iterator[dict[str, Any]]:
-    for i, out in enumerate(outputs, start=1):
-        summary.add(out)
-        if bar is not None and i % 1000 == 0:
-            bar.update(1000)
-        yield out
-    if bar is not None:
-        bar.update(summary.rows - bar.n)
-
-
 def score_file(
-    input_path: str | Path,
+    input_path: str | Path | FileSource,
     output_path: str | Path | None,
     config: ScoringConfig,
     *,
@@ -82,26 +82,46 @@ def score_file(
 ) -> Summary:
     """Score ``input_path`` into ``output_path`` (or JSON Lines on ``stdout``); InputError on bad files.
 
-    ``now`` is the scoring timestamp of every output (default: the time the batch starts).
+    ``now`` is the scoring timestamp of every output (default: the time the batch starts). An OSError
+    writing to ``stdout`` (a full disk, a closed pipe) propagates; one writing a file is an InputError.
     """
     started = time.perf_counter()
+    source = FileSource.of(input_path)
+    check_suffix(source.name, INPUT_SUFFIXES, "input")
     out_path = Path(output_path) if output_path is not None else None
     if out_path is not None:
-        _suffix(out_path, OUTPUT_SUFFIXES, "output")  # fail before doing any work
-    input_path = Path(input_path)
+        check_suffix(out_path, OUTPUT_SUFFIXES, "output")  # fail before doing any work
+        _refuse_overwriting_input(source, out_path)
     now = now or utc_now()
     with _gc_paused():
         if out_path is None or out_path.suffix.lower() == ".jsonl":
-            tables = read_features(input_path)  # the whole input is read before any output
+            tables = read_features(source)  # the whole input is read before any output
             if out_path is None:
-                summary = _write_jsonl(tables, config, stdout or sys.stdout.buffer, show_progress, now)
+                sink = stdout or sys.stdout.buffer
+                summary = _write_jsonl(tables, config, sink, show_progress, now)
+                sink.flush()
             else:
                 with atomic_output(out_path) as handle:
                     summary = _write_jsonl(tables, config, handle, show_progress, now)
         else:
-            summary = _score_to_table(input_path, out_path, config, show_progress, now)
+            from .scored_tables import score_to_table
+
+            summary = score_to_table(source, out_path, config, _progress(None, show_progress, big=_big(source)), now)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _refuse_overwriting_input(source: FileSource, out_path: Path) -> None:
+    """``-o`` naming the input itself — under any spelling, through a symlink or a hard link — would replace
+    the practices with their scores."""
+    if source.path is None or not out_path.exists():
+        return
+    with contextlib.suppress(OSError):
+        if os.path.samefile(source.path, out_path):
+            raise InputError(
+                f"{out_path}: is the input file {source.name}; writing the scores there would replace the "
+                "practices (choose another output file)"
+            )
 
 
 @contextlib.contextmanager
@@ -116,45 +136,51 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-SEGMENT_BYTES = 8 << 20  # JSON Lines are read in segments of about this size (measured: a little faster)
-
-
-def read_features(path: Path) -> list[FeatureTable]:
-    """The features of every record of a file, in order, as one table or (JSON Lines) one per segment.
+def read_features(source: FileSource | Path | str) -> list[FeatureTable]:
+    """The features of every record of a file, in order, as tables (one per segment or chunk).
 
     A JSON Lines segment goes through Arrow (scoring.fast_records) when it can, else record by record
     (which also reports broken lines), so one odd line only costs its own segment. When most segments
-    need the record path, the rest go there directly.
+    need the record path, the rest go there directly. CSV and XLSX come in the readers' chunks; only
+    the features are kept.
     """
-    if _suffix(path, INPUT_SUFFIXES, "input") != ".jsonl":
-        return [read_book(path).features]
-    data = _read_bytes(path)
+    source = FileSource.of(source)
+    suffix = check_suffix(source.name, INPUT_SUFFIXES, "input")
+    if suffix in (".csv", ".xlsx"):
+        from .readers import open_flat
+
+        _, chunks = open_flat(source)
+        return [FeatureTable.from_frame(chunk.frame) for chunk in chunks]
+    if suffix == ".json":
+        from .readers import read_book
+
+        return [read_book(source).features]
     tables, hits, misses = [], 0, 0
-    for segment, first_line in _segments(data, SEGMENT_BYTES):
+    for segment, first_line in jsonl_segments(source, SEGMENT_BYTES):
         table = table_from_jsonl(segment) if misses <= max(hits, 2) else None
         if table is None:
             misses += 1
-            table = FeatureTable.from_records(parse_jsonl(segment, path, first_line=first_line))
+            table = FeatureTable.from_records(parse_jsonl(segment, source.name, first_line=first_line))
         else:
             hits += 1
         tables.append(table)
     return tables
 
 
-def _segments(data: bytes, size: int) -> Iterator[tuple[bytes, int]]:
-    """Slices of about ``size`` bytes that end at line ends, each with its first line's number."""
-    start, line = 0, 1
-    while start < len(data):
-        end = data.find(b"\n", min(start + size, len(data)) - 1)
-        end = len(data) if end < 0 else end + 1
-        yield data[start:end], line
-        line += data.count(b"\n", start, end)
-        start = end
-
-
-def _progress(total: int, show_progress: bool | None) -> tqdm:
-    show = total >= PROGRESS_MIN_ROWS if show_progress is None else show_progress
+def _progress(total: int | None, show_progress: bool | None, big: bool = False) -> tqdm:
+    """A bar on stderr: by default only on a terminal, and only for a big book (small ones finish first)."""
+    if show_progress is None:
+        show = (big or (total or 0) >= PROGRESS_MIN_ROWS) and sys.stderr.isatty()
+    else:
+        show = show_progress
     return tqdm(total=total, unit="practice", desc="Scoring", file=sys.stderr, disable=not show, leave=False)
+
+
+def _big(source: FileSource) -> bool:
+    try:
+        return source.size() >= PROGRESS_MIN_BYTES
+    except InputError:
+        return False
 
 
 def _write_jsonl(
@@ -180,18 +206,4 @@ def _write_jsonl(
     return summary
 
 
-def _score_to_table(
-    input_path: Path, out_path: Path, config: ScoringConfig, show_progress: bool | None, now: datetime
-) -> Summary:
-    book: Book = read_book(input_path)
-    summary = Summary()
-    bar = _progress(len(book), show_progress)
-    try:
-        outputs = _counted(book_outputs(book.features, config, now=now), summary, bar)
-        write_table(scored_frame(book, list(outputs)), out_path)
-    finally:
-        bar.close()
-    return summary
-
-
-__all__ = ["InputError", "Summary", "score_file"]
+__all__ = ["InputError", "Summary", "read_features", "score_file"]

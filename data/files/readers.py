@@ -1,47 +1,50 @@
-"""Reading books of practices from files.
+"""Reading books of practices from files: one reader for `leadscore score`, `leadscore import` and the app.
 
 Inputs: ``.jsonl`` (one ScoringInput per line), ``.json`` (a list), ``.csv`` / ``.xlsx`` (the flat
-columns of SPEC §1). Every problem with a file is an :class:`InputError` whose one-line message names
-the file and, where it can, the line or row.
+columns of SPEC §1; see :mod:`data.files.csv_reader`, :mod:`data.files.xlsx_reader` and
+:mod:`data.files.flat` for separators, trailing separators, blank rows and number cells). Every problem
+with a file is an :class:`InputError` whose one-line message names the file and, where it can, the line
+or row. What may be held whole is bounded by :mod:`data.files.limits`.
 """
 
 from __future__ import annotations
 
-import io
-import json
-import re
-import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import orjson
+import numpy as np
 import pandas as pd
 
-from scoring.depth import WRITABLE_DEPTH, clip_depth
 from scoring.features import FeatureTable
 from scoring.fields import FLAT_COLUMNS
 
-INPUT_SUFFIXES = (".jsonl", ".json", ".csv", ".xlsx")
-
-
-class InputError(Exception):
-    """A file we cannot use, with a one-line message that says where and why."""
+from . import csv_reader, xlsx_reader
+from .flat import FlatChunk, Header
+from .jsonl import flatten_record, parse_json_list, parse_jsonl, parse_jsonl_lines
+from .limits import MAX_JSON_BYTES, MAX_ROWS
+from .source import INPUT_SUFFIXES, FileSource, InputError, check_suffix
 
 
 @dataclass
 class Book:
-    """A file's practices: features for scoring, and the rows as they were (for CSV/XLSX output)."""
+    """A file's practices (or a run of consecutive ones): features for scoring, where each came from,
+    and the records or flat rows as they were (for CSV/XLSX output and the importer)."""
 
-    path: Path
+    name: str
     kind: str  # "records" or "flat"
     features: FeatureTable
+    rows: np.ndarray  # per practice: its line (JSON Lines), position (JSON array) or spreadsheet row
     records: list[Any] | None = None
     frame: pd.DataFrame | None = None
 
     def __len__(self) -> int:
         return len(self.features)
+
+    @property
+    def path(self) -> Path:
+        return Path(self.name)
 
     def flat_frame(self) -> pd.DataFrame:
         """The input as flat columns: the file's own columns, or nested records flattened."""
@@ -50,149 +53,93 @@ class Book:
         return pd.DataFrame([flatten_record(r) for r in self.records or []], columns=list(FLAT_COLUMNS))
 
 
-def _suffix(path: Path, allowed: Sequence[str], role: str) -> str:
-    suffix = path.suffix.lower()
-    if suffix not in allowed:
-        shown = path.suffix or "(none)"
-        raise InputError(f"{path}: unsupported {role} type {shown} (use {', '.join(allowed)})")
-    return suffix
+def read_book(source: FileSource | str | Path, *, max_rows: int | None = None) -> Book:
+    """Read a whole book; InputError for anything but a readable file of records.
 
-
-def _read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: file not found") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, not a file") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
-
-
-def read_book(path: str | Path) -> Book:
-    """Read a book from ``path``; raises InputError for anything but a readable file of records."""
-    path = Path(path)
-    suffix = _suffix(path, INPUT_SUFFIXES, "input")
-    data = _read_bytes(path)
+    ``max_rows`` bounds the records held (an import, an upload); XLSX sheets and JSON arrays are bounded
+    by the limits whatever it says.
+    """
+    source = FileSource.of(source)
+    suffix = check_suffix(source.name, INPUT_SUFFIXES, "input")
+    if suffix in (".csv", ".xlsx"):
+        header, chunks = open_flat(source, max_rows=max_rows)
+        parts = list(chunks)
+        if parts:
+            frame = pd.concat([p.frame for p in parts], ignore_index=True) if len(parts) > 1 else parts[0].frame
+            rows = np.concatenate([p.rows for p in parts])
+        else:
+            frame = pd.DataFrame({n: pd.array([], dtype="str") for n in header.names if n})
+            rows = np.zeros(0, dtype=np.int64)
+        return Book(source.name, "flat", FeatureTable.from_frame(frame), rows, frame=frame)
     if suffix == ".jsonl":
-        records = parse_jsonl(data, path)
-        return Book(path, "records", FeatureTable.from_records(records), records=records)
-    if suffix == ".json":
-        records = parse_json_list(data, path)
-        return Book(path, "records", FeatureTable.from_records(records), records=records)
-    frame = read_csv_bytes(data, path) if suffix == ".csv" else read_xlsx_bytes(data, path)
-    return Book(path, "flat", FeatureTable.from_frame(frame), frame=frame)
+        data = source.read_bytes()
+        if max_rows is not None:
+            _check_lines(data, source.name, max_rows)
+        records, lines = parse_jsonl_lines(data, source.name)
+    else:
+        records = parse_json_list(_json_bytes(source), source.name)
+        lines = np.arange(1, len(records) + 1, dtype=np.int64)
+        limit = MAX_ROWS if max_rows is None else max_rows
+        if len(records) > limit:
+            raise InputError(f"{source.name}: {len(records):,} records; leadscore reads at most {limit:,} here")
+    return Book(source.name, "records", FeatureTable.from_records(records), lines, records=records)
 
 
-def parse_jsonl(
-    data: bytes, path: Path, *, first_line: int = 1
-) -> list[Any]:
-    records = []
-    loads = orjson.loads
-    for number, line in enumerate(data.split(b"\n"), start=first_line):
-        if not line.strip():
-            continue
-        try:
-            records.append(loads(line))
-        except orjson.JSONDecodeError as exc:
-            records.append(_lenient_json(line, exc, f"{path}:{number}: line {number} is not valid JSON"))
-    return records
+def open_flat(source: FileSource, *, max_rows: int | None = None) -> tuple[Header, Iterator[FlatChunk]]:
+    """A CSV or XLSX file's header and its records in chunks (blank rows left out).
+
+    CSV is streamed with no row limit unless ``max_rows`` is given; an XLSX sheet is always bounded
+    (MAX_ROWS or ``max_rows``, whichever is smaller).
+    """
+    if source.suffix == ".xlsx":
+        limit = MAX_ROWS if max_rows is None else min(max_rows, MAX_ROWS)
+        return xlsx_reader.open_sheet(source, max_rows=limit)
+    layout = csv_reader.read_layout(source)
+    chunks = csv_reader.read_chunks(source, layout)
+    return layout.header, chunks if max_rows is None else _bounded(chunks, source.name, max_rows)
 
 
-def _json_reason(exc: orjson.JSONDecodeError) -> str:
-    return str(exc).split(": line")[0]
+def _bounded(chunks: Iterator[FlatChunk], name: str, max_rows: int) -> Iterator[FlatChunk]:
+    seen = 0
+    for chunk in chunks:
+        seen += len(chunk)
+        if seen > max_rows:
+            raise InputError(
+                f"{name}: more than {max_rows:,} rows; leadscore imports at most {max_rows:,} at a time "
+                "(see README, Limits; split the file)"
+            )
+        yield chunk
 
 
-def _lenient_json(text: bytes, exc: orjson.JSONDecodeError, where: str) -> Any:
-    """Python's json writes NaN/Infinity by default; such a record is readable (SPEC §7 then flags the
-    value as invalid), so only text that even the standard library cannot read is an error."""
-    try:
-        value = json.loads(text)
-        orjson.dumps(value)  # what we cannot write back (lone surrogates, …) is not readable either
-    except (ValueError, UnicodeDecodeError, RecursionError, orjson.JSONEncodeError):
-        raise InputError(f"{where} ({_json_reason(exc)})") from None
-    return value
-
-
-def parse_json_list(data: bytes, path: Path) -> list[Any]:
-    try:
-        value = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        value = _lenient_json(data, exc, f"{path}:{exc.lineno}: not valid JSON")
-    if not isinstance(value, list):
+def _check_lines(data: bytes, name: str, max_rows: int) -> None:
+    if data.count(b"\n") < max_rows:
+        return
+    lines = sum(1 for line in data.split(b"\n") if line.strip())
+    if lines > max_rows:
         raise InputError(
-            f"{path}: expected a JSON array of practice records, got a JSON {type(value).__name__}"
+            f"{name}: {lines:,} records; leadscore imports at most {max_rows:,} at a time (split the file)"
         )
-    return value
 
 
-def read_csv_bytes(data: bytes, path: Path) -> pd.DataFrame:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+def _json_bytes(source: FileSource) -> bytes:
+    size = source.size()
+    if size > MAX_JSON_BYTES:
         raise InputError(
-            f"{path}:{line}: not UTF-8 text (byte {exc.start}); save the file as UTF-8 CSV"
-        ) from None
-    if not text.strip():
-        raise InputError(f"{path}: the file is empty (expected a header row with a practice_id column)")
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text), dtype="str", keep_default_na=False, na_values=[""], skip_blank_lines=True
+            f"{source.name}: a JSON array of {size / 2**20:,.0f} MiB; leadscore reads JSON arrays up to "
+            f"{MAX_JSON_BYTES // 2**20} MiB (write JSON Lines for bigger books: they are streamed)"
         )
-    except pd.errors.ParserError as exc:
-        raise InputError(f"{path}: {_csv_reason(exc)}") from None
-    except pd.errors.EmptyDataError:
-        raise InputError(
-            f"{path}: the file is empty (expected a header row with a practice_id column)"
-        ) from None
-    return _check_columns(frame, path)
+    return source.read_bytes()
 
 
-def _csv_reason(exc: Exception) -> str:
-    message = str(exc)
-    match = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
-    if match:
-        expected, line, saw = match.groups()
-        return f"line {line} has {saw} fields but the header has {expected} (check quoting and commas)"
-    return "not a readable CSV file (" + message.strip().splitlines()[-1] + ")"
-
-
-def read_xlsx_bytes(data: bytes, path: Path) -> pd.DataFrame:
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise InputError(f"{path}: not a readable XLSX workbook (the file is not an Excel 2007+ .xlsx)")
-    try:
-        frame = pd.read_excel(io.BytesIO(data), sheet_name=0, dtype=object, engine="openpyxl")
-    except Exception as exc:  # openpyxl raises many types for damaged workbooks
-        raise InputError(f"{path}: not a readable XLSX workbook ({type(exc).__name__}: {exc})") from None
-    return _check_columns(frame, path)
-
-
-def _check_columns(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
-    frame.columns = [str(c).strip() for c in frame.columns]
-    if "practice_id" not in frame.columns:
-        shown = ", ".join(list(frame.columns)[:6]) or "none"
-        raise InputError(f"{path}: no practice_id column in the header row (found: {shown})")
-    duplicates = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
-    if duplicates:
-        raise InputError(f"{path}: duplicate column names in the header row: {', '.join(duplicates)}")
-    return frame
-
-
-def flatten_record(record: Any) -> dict[str, Any]:
-    """A nested record as SPEC §1 flat columns (lists joined with '; ')."""
-    if not isinstance(record, dict):
-        return {}
-    row: dict[str, Any] = {}
-    for column, path in FLAT_COLUMNS.items():
-        value: Any = record
-        for key in path.split("."):
-            value = value.get(key) if isinstance(value, dict) else None
-        if isinstance(value, list | dict):
-            value = clip_depth(value, WRITABLE_DEPTH)  # scoring.depth: str()/orjson would recurse
-        if isinstance(value, list):
-            value = "; ".join(str(v) for v in value)
-        elif isinstance(value, dict):
-            value = orjson.dumps(value).decode()
-        row[column] = value
-    return row
+__all__ = [
+    "INPUT_SUFFIXES",
+    "Book",
+    "FileSource",
+    "InputError",
+    "flatten_record",
+    "open_flat",
+    "parse_json_list",
+    "parse_jsonl",
+    "parse_jsonl_lines",
+    "read_book",
+]

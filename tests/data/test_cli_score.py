@@ -124,14 +124,17 @@ def test_csv_to_table_keeps_input_columns_and_neutralises_formulas(tmp_path: Pat
     expected = expected_lines([record_from_flat_row(r) for r in flat_rows()])
     assert frame["priority_tier"].fillna("").tolist() == [e[2] or "" for e in expected]
     assert frame["scoring_status"].tolist() == ["Scored", "Scored", "Failed"]
-    # cells a spreadsheet would run as formulas are text
-    assert frame.loc[1, "name"].startswith("'=HYPERLINK")
-    assert frame.loc[1, "crm_owner"].startswith("'+cmd")
-    assert frame.loc[2, "crm_owner"] == "'-2+3"
-    if out_suffix == ".xlsx":
+    # cells a spreadsheet would run as formulas are text: CSV with OWASP's apostrophe, XLSX as text cells
+    if out_suffix == ".csv":
+        assert frame.loc[1, "name"].startswith("'=HYPERLINK")
+        assert frame.loc[1, "crm_owner"].startswith("'+cmd")
+        assert frame.loc[2, "crm_owner"] == "'-2+3"
+    else:
         sheet = openpyxl.load_workbook(out).active
-        kinds = {cell.data_type for row in sheet.iter_rows(min_row=2) for cell in row if isinstance(cell.value, str)}
-        assert "f" not in kinds  # no live formula anywhere
+        cells = {c.value: c.data_type for row in sheet.iter_rows(min_row=2) for c in row if isinstance(c.value, str)}
+        assert cells['=HYPERLINK("http://evil","x")'] == "s"  # a string cell, shown as written, never run
+        assert cells["+cmd|' /C calc'!A0"] == "s" and cells["-2+3"] == "s"
+        assert "f" not in cells.values()  # no live formula anywhere
 
 
 def test_xlsx_input(tmp_path: Path) -> None:
@@ -270,8 +273,8 @@ def test_headers_that_look_like_formulas_are_text_too(tmp_path: Path) -> None:
     source, out = tmp_path / "book.csv", tmp_path / "scores.xlsx"
     source.write_text('practice_id,"=HYPERLINK(""http://x"")"\np1,x\n')
     assert run("score", str(source), "-o", str(out)).exit_code == 0
-    header = [c.value for c in next(openpyxl.load_workbook(out).active.iter_rows(max_row=1))]
-    assert header[1] == "'=HYPERLINK(\"http://x\")"
+    header = [(c.value, c.data_type) for c in next(openpyxl.load_workbook(out).active.iter_rows(max_row=1))]
+    assert header[1] == ("=HYPERLINK(\"http://x\")", "s")  # text, with no visible apostrophe
     csv_out = tmp_path / "scores.csv"
     assert run("score", str(source), "-o", str(csv_out)).exit_code == 0
     assert csv_out.read_text().splitlines()[0].startswith("practice_id,\"'=HYPERLINK")

@@ -35,7 +35,11 @@ texts = st.one_of(
 phones = st.one_of(
     st.lists(
         st.sampled_from(
-            ["(555) 123-4567", "555-123-4567", "555 000 1111", "ext.", "", "+1 555 222 3333", "١٢٣"]
+            [
+                *("(555) 123-4567", "555-123-4567", "555 000 1111", "ext.", "", "+1 555 222 3333", "١٢٣"),
+                # spreadsheet numbers (SPEC §3): "…0.0" is the number; look-alikes are not
+                *("5551234567.0", "5551234567", "5550001111.0", "555-123-4567.0", "5551234567.00", ".0", "0.0"),
+            ]
         ),
         max_size=5,
     ),
@@ -116,7 +120,10 @@ flat_cell = st.one_of(
     st.text(max_size=10),
 )
 flat_phone_cell = st.one_of(
-    st.just(""), st.sampled_from(["555-1234;555 1234", "(555) 000-1111; ;ext", "a;b;c"])
+    st.just(""),
+    st.sampled_from(["555-1234;555 1234", "(555) 000-1111; ;ext", "a;b;c"]),
+    # spreadsheet numbers (SPEC §3) beside the same number written plainly, and look-alikes
+    st.sampled_from(["5552010001.0; 5552010001", "5552010001.0;5552010002.0", " 5552010001.0 ", "555.0;5550"]),
 )
 flat_rows = st.fixed_dictionaries(
     {

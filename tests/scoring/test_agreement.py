@@ -77,3 +77,20 @@ def test_typed_numeric_columns_agree(rows: list, cfg: ScoringConfig) -> None:
     assert_agree(
         [record_from_flat_row(r) for r in frame.to_dict("records")], FeatureTable.from_frame(frame), cfg
     )
+
+
+@given(st.lists(flat_rows, min_size=1, max_size=8), st.sampled_from([object, "str"]))
+def test_column_wise_records_equal_row_by_row_records(rows: list, dtype: object) -> None:
+    """The importer builds records column by column; they are exactly record_from_flat_row's."""
+    from scoring.features import records_from_flat_frame
+
+    frame = pd.DataFrame(rows, dtype=dtype)
+    assert records_from_flat_frame(frame) == [record_from_flat_row(r) for r in frame.to_dict("records")]
+
+
+@given(st.lists(records, min_size=1, max_size=8), st.data(), CONFIGS)
+def test_a_taken_table_scores_like_the_taken_records(raws: list, data: st.DataObject, cfg: ScoringConfig) -> None:
+    rows = data.draw(st.lists(st.integers(0, len(raws) - 1), min_size=1, unique=True).map(sorted))
+    taken = FeatureTable.from_records(raws).take(rows)
+    assert len(taken) == len(rows)
+    assert_agree([raws[i] for i in rows], taken, cfg)

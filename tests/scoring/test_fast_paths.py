@@ -108,7 +108,10 @@ long_names = st.one_of(
     st.integers(250, 1100).map(lambda n: "Dr. " + "🐾" * n),  # beyond U+FFFF: two UTF-16 units each
 )
 phone_items = st.sampled_from(
-    ["(555) 123-4567", "555-123-4567", "555 000 1111", "ext.", "", "+1 555 222 3333", "١٢٣", "5551234567"]
+    [
+        *("(555) 123-4567", "555-123-4567", "555 000 1111", "ext.", "", "+1 555 222 3333", "١٢٣", "5551234567"),
+        *("5551234567.0", "5550001111.0", "555-123-4567.0", "5551234567.00", " 5551234567.0", ".0", "١٢٣.0"),
+    ]
 )
 # Per field, the JSON types a batch may use for it; one is drawn per batch.
 NUMBER_PLANS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
