@@ -184,7 +184,15 @@ class Workbench:
         say = progress or (lambda _msg: None)
         cfg = self.config
         with recorded_run(self.store, SyncReport("sync"), "sync", cfg.config_version) as report:
+            sample_only = set(self.store.sources()) == {"demo"}
             self._pull(report, full=full, say=say)
+            if sample_only and report.pulled:
+                # The team's own book replaces the sample (issue 7), once Notion has actually given one.
+                set_aside = self.store.remove_sample()
+                report.notes.append(
+                    f"Your Notion book replaces the sample: the {set_aside:,} sample practices were set aside "
+                    "(`leadscore demo` brings them back)."
+                )
             self._score_changed(report, cfg, say)
             if push:
                 say(f"writing scores to Notion ({self.store.outbox_summary()['size']} pending)")

@@ -507,11 +507,11 @@ def test_a_breakdown_over_2000_utf16_units_still_reaches_notion(
 def test_demo_practices_are_never_queued_for_notion(
     notion_fake: FakeNotion, workbench: Workbench, store: Store
 ) -> None:
-    """A store that started on the sample book and then got Notion: rescoring everything must not
-    try to write demo practices (which have no Notion page) to Notion."""
-    load_sample_book(store, n=20)
+    """A Notion book with the sample brought back beside it (`leadscore demo`): rescoring everything must
+    not try to write demo practices (which have no Notion page) to Notion."""
     seed_practices(notion_fake, 10, seed=14)
     workbench.sync()
+    load_sample_book(store, n=20)
     notion_fake.reset_log()
 
     report = workbench.rescore()
@@ -819,3 +819,30 @@ def _not_found(notion_fake: FakeNotion) -> Exception:
     except APIResponseError as exc:
         return exc
     raise AssertionError("the fake found a page that does not exist")
+
+
+def test_the_first_sync_into_a_sample_only_store_sets_the_sample_aside(
+    store: Store, workbench: Workbench, notion_fake: FakeNotion
+) -> None:
+    """Issue 7: the team's own book replaces the sample; history stays, `leadscore demo` brings it back."""
+    load_sample_book(store, n=15)
+    seed_practices(notion_fake, 6, seed=21)
+
+    report = workbench.sync()
+
+    assert store.sources() == {"notion": 6}
+    assert any("15 sample practices were set aside" in note for note in report.notes)
+    assert store.query("SELECT COUNT(*) FROM score_history WHERE practice_id LIKE 'demo-%'")[0][0] >= 15
+    # A later sync says nothing more about the sample.
+    assert not any("sample" in note for note in workbench.sync().notes)
+
+
+def test_a_sync_that_pulls_nothing_keeps_the_sample(
+    store: Store, workbench: Workbench, notion_fake: FakeNotion
+) -> None:
+    """An empty (or unreachable) database must not leave the user with an empty book."""
+    load_sample_book(store, n=15)
+
+    workbench.sync()
+
+    assert store.sources() == {"demo": 15}
