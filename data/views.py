@@ -52,7 +52,7 @@ def prepare_leads(frame: pd.DataFrame) -> pd.DataFrame:
     out["owner"] = out["assigned_to"].fillna(UNASSIGNED).replace("", UNASSIGNED)
     out["last_contact"] = pd.to_datetime(out["last_contact"], errors="coerce", utc=True).dt.tz_localize(None)
     out["lead_score"] = pd.to_numeric(out["lead_score"], errors="coerce").astype("Int64")
-    out["initial_score"] = pd.to_numeric(out["initial_score"], errors="coerce")
+    out["initial_score"] = whole_numbers(out["initial_score"])
     out["search_text"] = (out["name"].fillna("") + " " + out["address"].fillna("")).str.casefold()
     return out
 
@@ -133,18 +133,43 @@ def owners_of(leads: pd.DataFrame) -> list[str]:
     return [*names, UNASSIGNED] if (leads["owner"] == UNASSIGNED).any() else names
 
 
+def whole_numbers(values: pd.Series) -> pd.Series:
+    """Numbers as nullable integers (Int64) when every present value is whole — an Initial Score of 64
+    reads "64", not "64.0", in the grid and in exports — else as floats (a 72.5 is never rounded)."""
+    numbers = pd.to_numeric(values, errors="coerce").astype("Float64")
+    present = numbers.dropna()
+    if (present == present.round()).all():
+        return numbers.round().astype("Int64")
+    return numbers
+
+
+def _extras(text: Any) -> dict[str, Any]:
+    """One practice's imported extra columns; practices without extras carry None or NaN (NaN is truthy)."""
+    if not isinstance(text, str) or not text:
+        return {}
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
 def export_frame(view: pd.DataFrame) -> pd.DataFrame:
     """What a download contains: the visible columns, lists as text, then any extra columns an
-    imported file carried (SPEC §1: unknown columns are kept through to exports)."""
+    imported file carried (SPEC §1: unknown columns are kept through to exports).
+
+    Types: ``lead_score`` and ``initial_score`` nullable integers (``initial_score`` stays a float only
+    when some value has a fraction); text columns hold None where a value is missing, never NaN; an
+    extra column is empty for the practices that did not carry it (some rows, none or all may)."""
     frame = pd.DataFrame(
         {
             "practice_id": view["practice_id"],
             "practice": view["name"],
             "address": view["address"],
-            "lead_score": view["lead_score"],
+            "lead_score": pd.to_numeric(view["lead_score"], errors="coerce").astype("Int64"),
             "tier": view["tier"],
             "confidence_flags": view["flags"].map("; ".join),
-            "initial_score": view["initial_score"],
+            "initial_score": whole_numbers(view["initial_score"]),
             "owner": view["owner"],
             "status": view["status"],
             "last_contact": view["last_contact"].dt.strftime("%Y-%m-%d"),
@@ -152,10 +177,15 @@ def export_frame(view: pd.DataFrame) -> pd.DataFrame:
             "notion_url": view["url"],
         }
     )
-    if "extra" in view.columns and view["extra"].notna().any():
-        extras = pd.DataFrame([orjson.loads(e) if e else {} for e in view["extra"]], index=view.index)
-        taken = set(frame.columns)
-        frame = frame.join(extras.rename(columns=lambda c: c if c not in taken else f"{c} (imported)"))
+    if "extra" in view.columns:
+        rows = [_extras(e) for e in view["extra"]]
+        if any(rows):
+            extras = pd.DataFrame(rows, index=view.index, dtype=object)
+            extras = extras.astype(object).where(extras.notna(), None)
+            taken = set(frame.columns)
+            frame = frame.join(extras.rename(columns=lambda c: c if c not in taken else f"{c} (imported)"))
+    text = [c for c in frame.columns if frame[c].dtype == object]
+    frame[text] = frame[text].astype(object).where(frame[text].notna(), None)
     return frame
 
 

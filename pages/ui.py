@@ -6,6 +6,7 @@ sees fresh data right after any writer — this app, another session or the CLI 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pandas as pd
@@ -26,14 +27,24 @@ from scoring.vector import BookScores, score_table
 _MARKDOWN_SPECIALS = frozenset("\\`*_{}[]()<>#+-.!|~$:=\"'&%@^,;?/")
 
 
+# GitHub-flavoured Markdown turns bare "http://…", "www.…" and "name@host.tld" into links *after*
+# escapes are resolved (verified in Chromium: "http\\:\\/\\/evil\\.example" still became a live link), so
+# escaping alone cannot stop them. An invisible WORD JOINER (U+2060) inside each trigger breaks the
+# pattern while the text reads the same.
+_AUTOLINK_TRIGGER = re.compile(r"(?i)(?<![a-z0-9])(https?|ftp|mailto|xmpp|www)(?=[:.])|(@)")
+WORD_JOINER = "\u2060"
+
+
 def md_escape(text: object) -> str:
     """User text (a name, address, note, file name, query parameter) for any Streamlit call that renders
-    Markdown (titles, captions, messages, labels): every character Markdown could interpret is escaped,
-    so it shows literally. None → "—"."""
+    Markdown (titles, captions, messages, labels): every character Markdown could interpret is escaped
+    and bare URLs / e-mail addresses are kept from being auto-linked, so it shows literally (with an
+    invisible word joiner inside "http", "www" and "@"). None → "—"."""
     if text is None:
         return "—"
+    text = _AUTOLINK_TRIGGER.sub(lambda m: m.group(0) + WORD_JOINER, str(text))
     out = []
-    for ch in str(text):
+    for ch in text:
         if ch in _MARKDOWN_SPECIALS:
             out.append("\\" + ch)
         elif ch in "\r\n":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 
 import openpyxl
@@ -92,8 +93,8 @@ def test_export_is_formula_safe_in_csv_and_xlsx() -> None:
     leads = prepare_leads(raw_leads())
     leads.loc[0, "name"] = '=HYPERLINK("http://x","y")'
     view = export_frame(filter_leads(leads, LeadFilters()))
-    csv = table_bytes(view, "csv").decode()
-    assert "'=HYPERLINK" in csv
+    text = table_bytes(view, "csv").decode()
+    assert "'=HYPERLINK" in text
     sheet = openpyxl.load_workbook(io.BytesIO(table_bytes(view, "xlsx"))).active
     assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
     assert neutralise_formula("-5") == "-5" and neutralise_formula("@SUM(A1)") == "'@SUM(A1)"
@@ -174,3 +175,54 @@ def test_import_preview_reports_each_row_and_imports(tmp_path) -> None:  # type:
         preview_upload("book.txt", b"x")
     with pytest.raises(InputError, match="no rows"):
         preview_upload("book.csv", b"practice_id,name\n")
+
+
+# ---- exports after an import with extra columns (issue 9's blocker) -------------------------------
+
+
+def leads_with_extras(extras: list[dict | None]) -> pd.DataFrame:
+    """The store's leads frame as an import leaves it: `extra` is JSON text, or None without extras."""
+    raw = raw_leads().head(len(extras)).copy()
+    raw["extra"] = [orjson.dumps(e).decode() if e else None for e in extras]
+    raw["initial_score"] = [64.0, None, 50.0, 50.0, 50.0]
+    return prepare_leads(raw)
+
+
+@pytest.mark.parametrize(
+    ("extras", "territory"),
+    [
+        ([{"territory": "North"}, None, {"territory": "South", "region": 3}, None, None],
+         ["North", None, "South", None, None]),  # some rows only
+        ([None] * 5, None),  # none
+        ([{"territory": t} for t in "ABCDE"], list("ABCDE")),  # all
+        ([{"territory": "North"}, {}, None, {"territory": None}, None], ["North", None, None, None, None]),
+    ],
+    ids=["some-rows", "no-rows", "all-rows", "empty-and-null"],
+)
+def test_export_after_an_import_with_extra_columns(extras: list, territory: list | None) -> None:
+    view = filter_leads(leads_with_extras(extras), LeadFilters(sort="Practice name"))
+    frame = export_frame(view)
+    if territory is None:
+        assert "territory" not in frame.columns
+    else:
+        by_id = dict(zip(frame["practice_id"], frame["territory"], strict=True))
+        assert [by_id[p] for p in "abcde"] == territory
+    # Both downloads build; missing values are empty cells, never "nan".
+    text = table_bytes(frame, "csv").decode()
+    assert "nan" not in text.lower() and "<NA>" not in text
+    sheet = openpyxl.load_workbook(io.BytesIO(table_bytes(frame, "xlsx"))).active
+    assert sheet.max_row == len(frame) + 1
+
+
+def test_export_scores_are_integers_not_floats() -> None:
+    frame = export_frame(filter_leads(leads_with_extras([None] * 5), LeadFilters(sort="Practice name")))
+    assert str(frame["initial_score"].dtype) == "Int64" and str(frame["lead_score"].dtype) == "Int64"
+    alpha, beta = list(csv.DictReader(io.StringIO(table_bytes(frame, "csv").decode())))[:2]
+    assert alpha["initial_score"] == "64" and alpha["lead_score"] == "95"
+    assert beta["initial_score"] == ""  # missing stays empty, not "nan" or "<NA>"
+
+
+def test_a_fractional_initial_score_is_kept() -> None:
+    raw = raw_leads()
+    raw["initial_score"] = [72.5, 50.0, None, 50.0, 50.0]
+    assert export_frame(prepare_leads(raw))["initial_score"].tolist()[0] == 72.5
