@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 import numpy as np
 import orjson
 import pandas as pd
 
 from scoring.features import FeatureTable
+from scoring.rules import FLAGS
 from scoring.whatif import TIER_ORDER
 
 TIERS = TIER_ORDER  # Hot … Pending Enrichment, then Failed
@@ -57,6 +59,22 @@ def prepare_leads(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+# The Leads page's filter widgets, by the key each is bound to in the page address (?tier=Hot&q=Pine).
+FILTER_KEYS = ("tier", "owner", "min", "flags", "q", "sort")
+# The Practice page carries the Leads view it was opened from in this parameter (its query string), so
+# the browser's Back and the "← Leads" link return to exactly that view.
+RETURN_PARAM = "from"
+# Confidence flags as the Leads grid and filter show them: short enough to read in a column.
+FLAG_LABELS = {
+    "Low Confidence Vet Count": "Low confidence",
+    "Medium Confidence Data": "Medium confidence",
+    "Partial Enrichment": "Partial",
+    "Missing Decision Maker": "No decision maker",
+    "Limited Technology Data": "Limited tech data",
+    "Data Validation Error": "Invalid value",
+}
+
+
 @dataclass(frozen=True)
 class LeadFilters:
     tiers: Sequence[str] = ()
@@ -78,6 +96,53 @@ class LeadFilters:
             sort=state.get("sort") or DEFAULT_SORT,
         )
 
+    @classmethod
+    def from_query(cls, query: str, *, owners: Iterable[str] | None = None, max_score: int = 120) -> LeadFilters:
+        """The filters a query string names (``tier=Hot&tier=Warm&q=Pine``); values no widget could hold
+        (an unknown tier, flag, sort or owner, a score out of range) are dropped, not errors."""
+        values: dict[str, list[str]] = {}
+        for key, value in parse_qsl(query or "", keep_blank_values=False):
+            values.setdefault(key, []).append(value)
+        known_owners = None if owners is None else set(owners)
+        try:
+            min_score = int(float(values.get("min", ["0"])[-1]))
+        except ValueError:
+            min_score = 0
+        sort = values.get("sort", [DEFAULT_SORT])[-1]
+        return cls(
+            tiers=[t for t in dict.fromkeys(values.get("tier", [])) if t in TIERS],
+            owners=[o for o in dict.fromkeys(values.get("owner", [])) if known_owners is None or o in known_owners],
+            min_score=min(max(min_score, 0), max_score),
+            flags=[f for f in dict.fromkeys(values.get("flags", [])) if f in FLAGS],
+            text=values.get("q", [""])[-1],
+            sort=sort if sort in SORTS else DEFAULT_SORT,
+        )
+
+    def to_state(self) -> dict[str, Any]:
+        """Widget values for the Leads page (key → value), every filter included."""
+        return {"tier": list(self.tiers), "owner": list(self.owners), "min": self.min_score,
+                "flags": list(self.flags), "q": self.text, "sort": self.sort}
+
+    def query_pairs(self) -> list[tuple[str, str]]:
+        """The non-default filters as (key, value) pairs, in widget order (a list repeats its key)."""
+        pairs = [("tier", t) for t in self.tiers] + [("owner", o) for o in self.owners]
+        if self.min_score:
+            pairs.append(("min", str(self.min_score)))
+        pairs += [("flags", f) for f in self.flags]
+        if self.text:
+            pairs.append(("q", self.text))
+        if self.sort != DEFAULT_SORT:
+            pairs.append(("sort", self.sort))
+        return pairs
+
+    def query(self) -> str:
+        """The filters as one query string (``tier=Hot&q=Pine``), for :data:`RETURN_PARAM`."""
+        return urlencode(self.query_pairs())
+
+    @property
+    def active(self) -> bool:
+        return bool(self.tiers or self.owners or self.min_score or self.flags or self.text.strip())
+
     def describe(self) -> str:
         parts = []
         if self.tiers:
@@ -87,7 +152,7 @@ class LeadFilters:
         if self.min_score:
             parts.append(f"score ≥ {self.min_score}")
         if self.flags:
-            parts.append("flags " + " and ".join(self.flags))
+            parts.append("flags " + " and ".join(FLAG_LABELS.get(f, f) for f in self.flags))
         if self.text.strip():
             parts.append(f"matching “{self.text.strip()}”")
         return ", ".join(parts) or "all practices"
@@ -126,6 +191,24 @@ def sort_leads(leads: pd.DataFrame, sort: str = DEFAULT_SORT) -> pd.DataFrame:
         order.append(asc)
     frame = frame.sort_values(keys, ascending=order, na_position="last", kind="stable")
     return frame.drop(columns=[k for k in keys if k.startswith("__")])
+
+
+def display_frame(view: pd.DataFrame) -> pd.DataFrame:
+    """The Leads grid's data: only what is shown, in compact types (repeated text as categories, flags
+    as one short text), so 10,000 rows stay a small payload. Row positions match ``view``'s."""
+    shown = {
+        "name": view["name"],
+        "lead_score": view["lead_score"],
+        "tier": view["tier"].astype("category"),
+        "flags": view["flags"].map(lambda flags: " · ".join(FLAG_LABELS.get(f, f) for f in flags)).astype("category"),
+        "initial_score": view["initial_score"],
+        "owner": view["owner"].astype("category"),
+        "status": view["status"].astype("category"),
+        "last_contact": view["last_contact"],
+    }
+    if view["url"].notna().any():  # the Notion link only when there are pages
+        shown["url"] = view["url"]
+    return pd.DataFrame(shown).reset_index(drop=True)
 
 
 def owners_of(leads: pd.DataFrame) -> list[str]:
