@@ -193,22 +193,46 @@ def sort_leads(leads: pd.DataFrame, sort: str = DEFAULT_SORT) -> pd.DataFrame:
     return frame.drop(columns=[k for k in keys if k.startswith("__")])
 
 
+def _compact_int(values: pd.Series) -> pd.Series:
+    """Whole numbers in the smallest nullable type that holds them (scores fit in Int16: 2 bytes a row
+    instead of 8 on the wire)."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    present = numbers.dropna()
+    if len(present) and not (present == present.round()).all():
+        return numbers.astype("Float32")
+    if len(present) and (present.abs() > 32_000).any():
+        return numbers.astype("Int64")
+    return numbers.astype("Int16")
+
+
 def display_frame(view: pd.DataFrame) -> pd.DataFrame:
     """The Leads grid's data: only what is shown, in compact types (repeated text as categories, flags
-    as one short text), so 10,000 rows stay a small payload. Row positions match ``view``'s."""
+    as one short text, small integers, dates without a time), so 10,000 rows stay a small payload.
+    Row positions match ``view``'s."""
+    names = view["name"].astype(object)
     shown = {
-        "name": view["name"],
-        "lead_score": view["lead_score"],
+        "name": names.astype("category") if names.nunique() <= len(names) // 2 else names,  # repeated names
+        "lead_score": _compact_int(view["lead_score"]),
         "tier": view["tier"].astype("category"),
         "flags": view["flags"].map(lambda flags: " · ".join(FLAG_LABELS.get(f, f) for f in flags)).astype("category"),
-        "initial_score": view["initial_score"],
+        "initial_score": _compact_int(view["initial_score"]),
         "owner": view["owner"].astype("category"),
         "status": view["status"].astype("category"),
-        "last_contact": view["last_contact"],
+        "last_contact": view["last_contact"].dt.date,  # an Arrow date32: 4 bytes a row, not a 8-byte timestamp
     }
     if view["url"].notna().any():  # the Notion link only when there are pages
         shown["url"] = view["url"]
     return pd.DataFrame(shown).reset_index(drop=True)
+
+
+def picker_labels(frame: pd.DataFrame) -> dict[str, str]:
+    """Unique labels for a practice picker (practice id → label): the name alone where it is unique in
+    ``frame``; "name · address" where names repeat; the id added where even that repeats."""
+    names = frame["name"].fillna("(no name)").astype(str)
+    labels = names.where(~names.duplicated(keep=False),
+                         names + " · " + frame["address"].fillna("no address").astype(str))
+    labels = labels.where(~labels.duplicated(keep=False), labels + " (#" + frame["practice_id"].astype(str) + ")")
+    return dict(zip(frame["practice_id"].tolist(), labels.tolist(), strict=True))
 
 
 def owners_of(leads: pd.DataFrame) -> list[str]:

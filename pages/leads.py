@@ -4,6 +4,7 @@ from typing import NoReturn
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from data.files import table_bytes
 from data.notion.sync import Workbench
@@ -42,16 +43,23 @@ def sync_sidebar(bench: Workbench) -> None:
 
 
 def return_to_view(owners: list[str], max_score: int) -> None:
-    """Coming back from a practice (the browser's Back lands on ``/?id=…&from=…``): restore the filters
-    the practice was opened from, and drop the Practice page's parameters from the address."""
+    """Coming back from a practice (the browser's Back lands on ``/?id=…&from=…``, an entry Streamlit's
+    page switch leaves in the history): put the filters the practice was opened from back in the
+    address, where the filter widgets read them, and drop the Practice page's parameters."""
     if RETURN_PARAM not in st.query_params and "id" not in st.query_params:
         return
-    back = st.query_params.get(RETURN_PARAM)
+    back = LeadFilters.from_query(st.query_params.get(RETURN_PARAM, ""), owners=owners, max_score=max_score)
+    restored: dict[str, list[str]] = {}
+    for key, value in back.query_pairs():
+        restored.setdefault(key, []).append(value)
     for key in ("id", RETURN_PARAM):
         if key in st.query_params:
             del st.query_params[key]
-    if back is not None and not any(k in st.query_params for k in FILTER_KEYS):
-        st.session_state.update(LeadFilters.from_query(back, owners=owners, max_score=max_score).to_state())
+    if restored and not any(k in st.query_params for k in FILTER_KEYS):
+        # The filter widgets are not bound yet in this run (the Practice page ran last), so the address
+        # may be set; the widgets then start from it, as on any shared link.
+        st.query_params.update(restored)
+        st.rerun()  # widgets seed from the address a run starts with
 
 
 def filter_sidebar(owners: list[str], max_score: int) -> None:
@@ -86,19 +94,18 @@ def table_height(rows: int) -> int:
     return min(ROW_PX * (rows + 1) + 3, MAX_TABLE_PX)
 
 
-def practice_picker(view: pd.DataFrame, filters: LeadFilters, where: st.delta_generator.DeltaGenerator) -> None:
-    """Every practice in the view, by name · address — score tier (drawn after the grid: not in its way)."""
-    summary = view["lead_score"].map(lambda s: "–" if pd.isna(s) else str(s)) + " " + view["tier"]
-    labels = ui.practice_labels(view, summary)
+def practice_picker(view: pd.DataFrame, filters: LeadFilters, where: DeltaGenerator) -> None:
+    """Every practice in the view by name (drawn after the grid, so the grid shows first)."""
+    labels = ui.practice_labels(view)
     pick = where.selectbox(f"Open a practice ({len(labels):,} in this view)", list(labels), format_func=labels.get,
                            index=None, key="open_practice",
-                           placeholder="Type a name or address to see why it scored what it did")
+                           placeholder="Type a name to see why it scored what it did")
     if pick:
         open_practice(pick, filters)
 
 
-def downloads(view: pd.DataFrame, left: st.delta_generator.DeltaGenerator,
-              right: st.delta_generator.DeltaGenerator) -> None:
+def downloads(view: pd.DataFrame, left: DeltaGenerator,
+              right: DeltaGenerator) -> None:
     # Files are built only when someone clicks (deferred download), not on every rerun; the grid's own
     # toolbar download is off (.streamlit/config.toml) because it would write formulas raw.
     left.download_button("Download CSV", lambda: table_bytes(export_frame(view), "csv"), "leads.csv", "text/csv",

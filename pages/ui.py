@@ -16,7 +16,7 @@ from data.demo import ensure_sample_book
 from data.notion import NotionError, NotionSettings, PropertyMapping
 from data.notion.sync import Workbench
 from data.store import Store, StoreError, default_db_path
-from data.views import prepare_leads
+from data.views import picker_labels, prepare_leads
 from scoring.config import ConfigError
 from scoring.features import FeatureTable
 from scoring.vector import BookScores, score_table
@@ -116,18 +116,11 @@ def book_scores(bench: Workbench) -> BookScores:
     return _scores(str(bench.store.path), bench.store.revision(), bench.config.fingerprint)
 
 
-def practice_labels(frame: pd.DataFrame, extra: pd.Series | None = None) -> dict[str, str]:
-    """Unique, human labels for pickers: name · address (plus the id when two still look alike)."""
-    base = (frame["name"].fillna("(no name)") + " · " + frame["address"].fillna("no address")).tolist()
-    if extra is not None:
-        base = [f"{b} — {e}" for b, e in zip(base, extra.tolist(), strict=True)]
-    seen: dict[str, int] = {}
-    for label in base:
-        seen[label] = seen.get(label, 0) + 1
-    return {
-        pid: (label if seen[label] == 1 else f"{label} (#{pid})")
-        for pid, label in zip(frame["practice_id"].tolist(), base, strict=True)
-    }
+def practice_labels(frame: pd.DataFrame) -> dict[str, str]:
+    """Unique, short labels for pickers (practice id → label): the name alone, "name · address" where
+    names repeat, then the id where those still repeat. Short, because a picker over 10,000 practices
+    sends every label to the browser."""
+    return picker_labels(frame)
 
 
 def tier_label(tier: str | None) -> str:
