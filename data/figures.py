@@ -117,15 +117,19 @@ def tier_counts_figure(counts: pd.DataFrame) -> go.Figure:
 
 
 def movement_figure(matrix: pd.DataFrame) -> go.Figure:
-    """From-tier × to-tier counts as an annotated heatmap."""
+    """From-tier (rows: now) × to-tier (columns: with the new settings) counts as an annotated heatmap."""
     values = matrix.to_numpy()
+    short = {"Pending Enrichment": "Pending"}
     fig = go.Figure(
         go.Heatmap(
-            z=values, x=[f"to {c}" for c in matrix.columns], y=[f"from {r}" for r in matrix.index],
-            text=values, texttemplate="%{text}", colorscale=[[0, "#F8FAFC"], [1, ACCENT]], showscale=False,
-            hovertemplate="%{y} %{x}: %{z} practices<extra></extra>",
+            z=values, x=[short.get(str(c), str(c)) for c in matrix.columns],
+            y=[short.get(str(r), str(r)) for r in matrix.index],
+            text=[[f"{v:,}" for v in row] for row in values], texttemplate="%{text}",
+            colorscale=[[0, "#F8FAFC"], [1, ACCENT]], showscale=False, xgap=2, ygap=2,
+            hovertemplate="now %{y}, then %{x}: %{z:,} practices<extra></extra>",
         )
     )
-    fig.update_layout(title="Movement between tiers", height=320, **_LAYOUT)
-    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(title="Movement between tiers", height=340, **_LAYOUT)
+    fig.update_yaxes(autorange="reversed", title="now")
+    fig.update_xaxes(side="bottom", tickangle=0, title="with these settings")
     return fig

@@ -137,23 +137,23 @@ def what_would_change_the_tier(bench: Workbench, record: dict[str, Any]) -> None
 
 
 def inputs(record: dict[str, Any]) -> None:
-    # Static tables (not Markdown): long values such as phone lists wrap instead of being cut.
+    # Grids, not st.table: st.table renders its cells as Markdown (an image in a name would load).
     st.subheader("Inputs", anchor=False)
-    gm_col, en_col = st.columns(2)
-    gm_col.markdown("**Google Maps (FEAT-001)**")
-    gm_col.table(input_table(record.get("google_maps_data"), GOOGLE_MAPS_LABELS), hide_index=True)
-    en_col.markdown(f"**Enrichment (FEAT-002)** — status {md(record.get('enrichment_status') or 'unknown')}, "
-                    f"confidence {md(record.get('enrichment_confidence') or 'not given')}")
-    rows = input_table(record.get("enrichment_data"), ENRICHMENT_LABELS)
-    if rows.empty:
-        en_col.info("No enrichment data yet.")
-    else:
-        en_col.table(rows, hide_index=True)
+    st.markdown("**Google Maps (FEAT-001)**")
+    input_table(record.get("google_maps_data"), GOOGLE_MAPS_LABELS, "gm_inputs")
+    st.markdown(f"**Enrichment (FEAT-002)** — status {md(record.get('enrichment_status') or 'unknown')}, "
+                f"confidence {md(record.get('enrichment_confidence') or 'not given')}")
+    if not input_table(record.get("enrichment_data"), ENRICHMENT_LABELS, "en_inputs"):
+        st.info("No enrichment data yet.")
 
 
-def input_table(section: Any, labels: dict[str, str]) -> pd.DataFrame:
-    return pd.DataFrame(input_rows(section, labels), columns=["input", "value"]).rename(
-        columns={"input": "Input", "value": "Value"})
+def input_table(section: Any, labels: dict[str, str], key: str) -> bool:
+    rows = input_rows(section, labels)
+    if rows:
+        st.dataframe(pd.DataFrame(rows, columns=["input", "value"]), hide_index=True, width="stretch", key=key,
+                     height="content", column_config={"input": st.column_config.TextColumn("Input", width=200),
+                                                      "value": st.column_config.TextColumn("Value", width="large")})
+    return bool(rows)
 
 
 def history(bench: Workbench, chosen: str) -> None:

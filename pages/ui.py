@@ -73,8 +73,26 @@ def _workbench(db_path: str) -> Workbench:
     return bench
 
 
+def _run_through_app() -> None:
+    """A server's first session that opens a page's address (a bookmarked /practice?id=…) is run by
+    Streamlit as an old-style pages/ page, without app.py: no wide layout, a navigation listing every
+    file in pages/. Streamlit decides that from a class attribute that app.py's st.navigation clears;
+    clear it here and rerun, so app.py runs and picks this same page (verified on streamlit 1.67)."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    # Only a session's first run can need it, and only that one may rerun: a rerun drops the widget
+    # event that started a run (AppTest resets the attribute before every run; a server sets it once).
+    if st.session_state.get("_through_app"):
+        return
+    st.session_state["_through_app"] = True
+    if getattr(PagesManager, "uses_pages_directory", False):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def workbench() -> Workbench:
     """The shared workbench; a store or settings problem stops the page with a sentence, not a traceback."""
+    _run_through_app()
     try:
         return _workbench(str(default_db_path()))
     except (StoreError, NotionError, ConfigError) as exc:

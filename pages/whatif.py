@@ -19,6 +19,7 @@ import streamlit as st
 from data.figures import movement_figure, tier_counts_figure
 from data.files import table_bytes
 from data.notion.sync import Workbench
+from data.practice_view import when
 from data.versions import Version, activate, same_settings, versions
 from data.whatif_controls import (
     FIELD_LABELS,
@@ -41,6 +42,7 @@ DRAFT_KEY = "whatif_draft"  # {"config": ScoringConfig, "source": str}, popped o
 LOADED, GEN, RELOAD = "w_loaded", "w_gen", "w_reload"
 BANDS, SNAPSHOT = "w_bands_data", "w_snapshot"  # the band editor's data; the controls as last drawn
 CONFIRM = "w_confirm"  # the version whose Apply awaits confirmation
+TOP = "w_top"  # where the threshold sliders end now
 ACTIVE_SOURCE = "the active configuration"
 md = ui.md_escape
 
@@ -132,8 +134,10 @@ def controls(base: ScoringConfig) -> pd.DataFrame:
         )
     st.session_state[SNAPSHOT] = {"values": control_state(), "bands": bands}  # kept across page visits
     top = highest_score(base, control_state(), bands)
-    for key in ("w_hot", "w_warm"):  # a slider whose end moved is a new widget: give it its value again
-        st.session_state[key] = min(max(int(st.session_state[key]), 0), top)
+    if st.session_state.get(TOP) != top:  # a slider whose end moved is a new widget: give it its value again
+        for key in ("w_hot", "w_warm"):  # (only then: re-sending it while keys are pressed would undo them)
+            st.session_state[key] = min(max(int(st.session_state[key]), 0), top)
+        st.session_state[TOP] = top
     with tiers_tab:
         c1, c2 = st.columns(2)
         c1.slider("Hot from (lead score ≥)", 0, top, key="w_hot", help=f"0 to {top}, the highest possible score")
@@ -169,14 +173,15 @@ def results(bench: Workbench, candidate: ScoringConfig) -> None:
                + f", compared with the active configuration {md(active)}.")
     for column, tier in zip(st.columns(len(TIER_ORDER)), TIER_ORDER, strict=True):
         change = int(counts.loc[tier, "change"])
+        # The arrow is the metric's own icon, so the number is unsigned: "↓ 61", never "↓ -61".
         column.metric(ui.tier_label(tier), f"{counts.loc[tier, 'after']:,}",
-                      delta=change_text(change) if change else None,
+                      delta=f"{abs(change):,}" if change else None,
                       delta_arrow="up" if change > 0 else "down", delta_color="off")
     matrix = movement_matrix(before, after)
     left, right = st.columns(2)
     left.plotly_chart(tier_counts_figure(counts), width="stretch", key="whatif_counts")
     right.plotly_chart(movement_figure(matrix), width="stretch", key="whatif_movement")
-    st.markdown("**Movement between tiers** — rows: tier now; columns: tier with these settings")
+    st.markdown("**Who moves where** — rows: the tier now; columns: the tier with these settings")
     st.dataframe(matrix_table(matrix, "Now", "with these settings"), hide_index=True, width="stretch",
                  key="movement_matrix")
     moved = movers(before, after)
@@ -250,7 +255,8 @@ def versions_section(bench: Workbench) -> None:
     st.subheader("Versions", anchor=False)
     listed = versions(bench.store)
     st.dataframe(
-        pd.DataFrame([{"Version": v.label, "Active": "✓ active" if v.active else "", "Saved": v.saved_at or "—",
+        pd.DataFrame([{"Version": v.label, "Active": "✓ active" if v.active else "",
+                       "Saved": when(v.saved_at) if v.saved_at else "—",
                        "Note": v.note} for v in listed]),
         hide_index=True, width="stretch", key="versions_table",
     )

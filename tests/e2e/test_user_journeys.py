@@ -48,6 +48,7 @@ def test_leads_filter_to_hot_and_open_a_practice(page) -> None:  # type: ignore[
 
     picker = page.get_by_label("Open a practice")
     picker.click()
+    page.keyboard.press("ArrowDown")  # open the list (a click after a resized screenshot only focuses)
     page.get_by_role("option").first.click()
     settle(page)
     page.get_by_text("Components against their maxima").wait_for()

@@ -299,7 +299,8 @@ def test_practice_page_explains_the_score(db: Path) -> None:
 
 def test_inputs_read_as_a_person_writes_them(db: Path) -> None:
     at = page("pages/practice.py", id="demo-0003")
-    tables = [t.value for t in at.table]
+    tables = [d.value.rename(columns=str.capitalize) for d in at.dataframe
+              if list(d.value.columns) == ["input", "value"]]
     assert len(tables) == 2
     values = " | ".join(str(v) for t in tables for v in t["Value"])
     assert "['" not in values and "True" not in values and "False" not in values and "None" not in values
@@ -456,10 +457,11 @@ def test_whatif_movement_matrix_is_right_for_a_known_change(db: Path) -> None:
     moved = frame_with(at, "Practice", "Tier now")
     assert list(moved.columns)[:6] == ["Practice", "Tier now", "New tier", "Score now", "New score", "Score change"]
     assert len(moved) == len(movers(before, retier(before, ScoringConfig(hot_tier_min=70))))
-    # Count changes read "↑ 58" / "↓ 58", never "↓ -58".
-    deltas = {m.label.split()[-1]: m.delta for m in at.metric}
-    warm_down = int(expected.loc["Warm", "Hot"])
-    assert deltas["Hot"] == f"↑ {warm_down}" and deltas["Warm"] == f"↓ {warm_down}"
+    # Count changes read "↑ 58" / "↓ 58" (the metric's arrow and an unsigned number), never "↓ -58".
+    deltas = {m.label.split()[-1]: (m.delta, m.proto.direction) for m in at.metric}
+    moved_up = int(expected.loc["Warm", "Hot"])
+    up, down = 1, 0  # Metric.direction: DOWN, UP, NONE
+    assert deltas["Hot"] == (f"{moved_up}", up) and deltas["Warm"] == (f"{moved_up}", down)
 
 
 def test_whatif_validation_names_the_control_and_keeps_versions_usable(db: Path) -> None:
