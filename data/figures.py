@@ -112,7 +112,7 @@ def tier_counts_figure(counts: pd.DataFrame) -> go.Figure:
     fig.update_layout(barmode="group", title="Practices per tier", height=340, bargap=0.25,
                       legend=dict(orientation="h", y=-0.15), **_LAYOUT)
     fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(gridcolor="#E2E8F0", title="practices", range=[0, top * 1.2])
+    fig.update_xaxes(gridcolor="#E2E8F0", range=[0, top * 1.2])
     return fig
 
 
