@@ -50,6 +50,7 @@ def prepare_leads(frame: pd.DataFrame) -> pd.DataFrame:
     out["tier"] = np.where(failed, "Failed", out["priority_tier"].fillna(NOT_SCORED))
     out["tier_rank"] = out["tier"].map({t: i for i, t in enumerate([*TIERS, NOT_SCORED])}).astype(int)
     out["flags"] = out["confidence_flags"].map(_json_list)
+    out["flags_text"] = out["flags"].map(flags_text)  # once per store revision, not on every page run
     out["tags"] = out["tags"].map(_json_list)
     out["owner"] = out["assigned_to"].fillna(UNASSIGNED).replace("", UNASSIGNED)
     out["last_contact"] = pd.to_datetime(out["last_contact"], errors="coerce", utc=True).dt.tz_localize(None)
@@ -193,6 +194,11 @@ def sort_leads(leads: pd.DataFrame, sort: str = DEFAULT_SORT) -> pd.DataFrame:
     return frame.drop(columns=[k for k in keys if k.startswith("__")])
 
 
+def flags_text(flags: Iterable[str]) -> str:
+    """Confidence flags as the Leads grid shows them: "Medium confidence · No decision maker"."""
+    return " · ".join(FLAG_LABELS.get(f, f) for f in flags)
+
+
 def _compact_int(values: pd.Series) -> pd.Series:
     """Whole numbers in the smallest nullable type that holds them (scores fit in Int16: 2 bytes a row
     instead of 8 on the wire)."""
@@ -214,7 +220,7 @@ def display_frame(view: pd.DataFrame) -> pd.DataFrame:
         "name": names.astype("category") if names.nunique() <= len(names) // 2 else names,  # repeated names
         "lead_score": _compact_int(view["lead_score"]),
         "tier": view["tier"].astype("category"),
-        "flags": view["flags"].map(lambda flags: " · ".join(FLAG_LABELS.get(f, f) for f in flags)).astype("category"),
+        "flags": (view["flags_text"] if "flags_text" in view else view["flags"].map(flags_text)).astype("category"),
         "initial_score": _compact_int(view["initial_score"]),
         "owner": view["owner"].astype("category"),
         "status": view["status"].astype("category"),

@@ -94,16 +94,6 @@ def table_height(rows: int) -> int:
     return min(ROW_PX * (rows + 1) + 3, MAX_TABLE_PX)
 
 
-def practice_picker(view: pd.DataFrame, filters: LeadFilters, where: DeltaGenerator) -> None:
-    """Every practice in the view by name (drawn after the grid, so the grid shows first)."""
-    labels = ui.practice_labels(view)
-    pick = where.selectbox(f"Open a practice ({len(labels):,} in this view)", list(labels), format_func=labels.get,
-                           index=None, key="open_practice",
-                           placeholder="Type a name to see why it scored what it did")
-    if pick:
-        open_practice(pick, filters)
-
-
 def downloads(view: pd.DataFrame, left: DeltaGenerator,
               right: DeltaGenerator) -> None:
     # Files are built only when someone clicks (deferred download), not on every rerun; the grid's own
@@ -153,8 +143,9 @@ def leads_table(bench: Workbench) -> None:
     if rows:  # a click, or Space on a row with the keyboard
         open_practice(view["practice_id"].iloc[rows[0]], filters)
     left, middle, right = st.columns([3, 1, 1], vertical_alignment="bottom")
+    ui.practice_picker(view, key="open_practice", button=f"Open a practice by name… ({len(view):,} in this view)",
+                       on_pick=lambda pid: open_practice(pid, filters), where=left)
     downloads(view, middle, right)
-    practice_picker(view, filters, left)
 
 
 bench = ui.workbench()

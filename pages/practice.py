@@ -37,26 +37,28 @@ def back_link(owners: list[str], max_score: int) -> None:
                  query_params=back.query_pairs())
 
 
-def choose_practice(bench: Workbench, names: dict[str, str]) -> str:
+def show_practice(practice_id: str) -> None:
+    st.query_params["id"] = practice_id  # the address always names the practice shown (its way back kept)
+    st.rerun()
+
+
+def choose_practice(bench: Workbench, everything: pd.DataFrame) -> str:
+    """The practice the address names; a sidebar button opens a picker over every practice."""
     wanted = st.query_params.get("id")
-    ids = list(names)
-    chosen = st.sidebar.selectbox(
-        "Practice", ids, index=ids.index(wanted) if wanted in names else None, format_func=names.get,
-        placeholder="Choose a practice", key="practice_pick",
-    )
-    if chosen is None:
+    known = wanted is not None and bool((everything["practice_id"] == wanted).any())
+    ui.practice_picker(everything, key="practice_pick", on_pick=show_practice, where=st.sidebar,
+                       button="Choose another practice…" if known else "Choose a practice…")
+    if not known:
         st.title("Practice", anchor=False)
-        known = bench.store.practice(wanted) if wanted else None
-        if known and (known["in_trash"] or known["deleted"]):
-            why = (f"“{md(known['name'] or wanted)}” was removed from Notion (trashed or deleted) and is no longer "
+        stored = bench.store.practice(wanted) if wanted else None
+        if stored and (stored["in_trash"] or stored["deleted"]):
+            why = (f"“{md(stored['name'] or wanted)}” was removed from Notion (trashed or deleted) and is no longer "
                    "scored.")
         else:
             why = f"No practice has id “{md(wanted)}” in the store." if wanted else ""
         st.info(f"{why} Choose a practice in the sidebar, or open one from the **Leads** table.".strip())
         st.stop()
-    if chosen != wanted:
-        st.query_params["id"] = chosen  # the address always names the practice shown
-    return chosen
+    return str(wanted)
 
 
 def header(practice: dict[str, Any], score: dict[str, Any] | None, chosen: str, max_score: int) -> None:
@@ -193,7 +195,7 @@ if everything.empty:
     st.stop()
 
 back_link(owners_of(everything), bench.config.max_total)
-chosen = choose_practice(bench, ui.practice_labels(everything))
+chosen = choose_practice(bench, everything)
 practice = store.practice(chosen)
 score = store.score(chosen)
 record = orjson.loads(practice["record_json"])

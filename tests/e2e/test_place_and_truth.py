@@ -100,7 +100,9 @@ def move(page, name: str, key: str, times: int) -> None:  # type: ignore[no-unty
 
 
 def hot_count(page) -> str:  # type: ignore[no-untyped-def]
-    return page.locator("[data-testid='stMetric']").first.locator("[data-testid='stMetricValue']").inner_text()
+    metric = page.locator("[data-testid='stMetric']").filter(has=page.locator("[data-testid='stMetricLabel']",
+                                                                               has_text="Hot"))
+    return metric.locator("[data-testid='stMetricValue']").inner_text()
 
 
 def choose_version(page, label: str) -> None:  # type: ignore[no-untyped-def]

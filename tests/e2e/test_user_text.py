@@ -84,7 +84,8 @@ def test_a_hostile_practice_page_shows_its_name_literally(tab, index: int) -> No
     assert tab.get_by_role("heading", level=1).inner_text().replace("\u2060", "").strip() == name
     text = main_text(tab)
     assert text.count(name) >= 3  # title, address caption, the inputs tables (and breakdown details)
-    tab.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").first.click()  # the practice picker
+    tab.get_by_role("button", name="Choose another practice…").click()  # the practice picker
+    tab.get_by_label(re.compile(r"^Open a practice \(")).click()
     options = tab.get_by_role("option").all_inner_texts()
     assert any(name in o.replace("\u2060", "") for o in options)
     tab.keyboard.press("Escape")
@@ -99,7 +100,8 @@ def test_hostile_names_on_leads_and_what_if_are_inert(tab) -> None:  # type: ign
     tab.locator("[data-testid='stDataFrame'] td").first.wait_for(state="attached")
     cells = tab.locator("[data-testid='stDataFrame'] td").all_inner_texts()
     assert HOSTILE[0] in cells and HOSTILE[1] in cells  # the grid's cells are plain text
-    tab.get_by_label(re.compile("Open a practice")).click()
+    tab.get_by_role("button", name=re.compile("Open a practice by name")).click()
+    tab.get_by_label(re.compile(r"^Open a practice \(")).click()
     tab.keyboard.press("ArrowDown")
     assert set(HOSTILE[:2]) <= {o.replace("\u2060", "") for o in tab.get_by_role("option").all_inner_texts()}
     tab.keyboard.press("Escape")

@@ -214,6 +214,8 @@ def test_coming_back_from_a_practice_restores_the_filters(db: Path) -> None:
 def test_choosing_a_practice_opens_it_and_carries_the_view(db: Path) -> None:
     at = app(tier="Hot")
     first = leads_view(db, LeadFilters(tiers=["Hot"])).iloc[0]
+    assert not [s for s in at.selectbox if s.key == "open_practice"]  # the list is sent only on demand
+    click(at, "open_practice_button")
     at.selectbox(key="open_practice").set_value(first["practice_id"]).run()
     no_exception(at)
     assert plain(at.title[0].value) == first["name"]
@@ -231,11 +233,16 @@ def test_the_practice_page_links_back_to_the_exact_view(db: Path) -> None:
 def test_the_practice_picker_covers_every_matching_practice(db: Path) -> None:
     store = Store.open(db)
     load_sample_book(store, n=700)  # more than the 500 the picker used to stop at
-    at = app()
+    at = click(app(), "open_practice_button")
     assert len(at.selectbox(key="open_practice").options) == 700
-    at = app(tier="Warm")
+    at = click(app(tier="Warm"), "open_practice_button")
     warm = leads_view(db, LeadFilters(tiers=["Warm"]))
     assert len(at.selectbox(key="open_practice").options) == len(warm) == len(table_of(at))
+    at = click(page("pages/practice.py", id="demo-0001"), "practice_pick_button")  # the Practice page's own
+    assert len(at.selectbox(key="practice_pick").options) == 700
+    at.selectbox(key="practice_pick").set_value("demo-0650").run()
+    no_exception(at)
+    assert plain(at.title[0].value) == Store.open(db).practice("demo-0650")["name"]
 
 
 def test_missing_values_show_a_dash_and_flags_read_in_full(db: Path) -> None:
