@@ -48,7 +48,7 @@ def movers_table(moved: pd.DataFrame, names: Mapping[str, str] | pd.Series, limi
     shown = moved if limit is None else moved.head(limit)
     lookup = names if isinstance(names, pd.Series) else pd.Series(dict(names), dtype=object)
     return pd.DataFrame({
-        "Practice": shown["practice_id"].map(lookup).fillna(shown["practice_id"]).to_numpy(),
+        "Practice": shown["practice_id"].map(lookup).astype(object).fillna(shown["practice_id"]).to_numpy(),
         "Tier now": shown["old_tier"].to_numpy(),
         "New tier": shown["new_tier"].to_numpy(),
         "Score now": pd.array(shown["old_score"], dtype="Int64"),
