@@ -216,15 +216,15 @@ def display_frame(view: pd.DataFrame) -> pd.DataFrame:
     as one short text, small integers, dates without a time), so 10,000 rows stay a small payload.
     Row positions match ``view``'s."""
     names = view["name"].astype(object)
-    shown = {
+    shown = {  # in the order a rep reads a row: who, how good, whose, where it stands, then the details
         "name": names.astype("category") if names.nunique() <= len(names) // 2 else names,  # repeated names
         "lead_score": _compact_int(view["lead_score"]),
         "tier": view["tier"].astype("category"),
-        "flags": (view["flags_text"] if "flags_text" in view else view["flags"].map(flags_text)).astype("category"),
-        "initial_score": _compact_int(view["initial_score"]),
         "owner": view["owner"].astype("category"),
         "status": view["status"].astype("category"),
         "last_contact": view["last_contact"].dt.date,  # an Arrow date32: 4 bytes a row, not a 8-byte timestamp
+        "flags": (view["flags_text"] if "flags_text" in view else view["flags"].map(flags_text)).astype("category"),
+        "initial_score": _compact_int(view["initial_score"]),
     }
     if view["url"].notna().any():  # the Notion link only when there are pages
         shown["url"] = view["url"]

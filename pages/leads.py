@@ -125,12 +125,12 @@ def leads_table(bench: Workbench) -> None:
         height=table_height(len(shown)),
         placeholder="—",
         column_config={
-            "name": st.column_config.TextColumn("Practice"),  # widths follow the content (nothing cut)
+            "name": st.column_config.TextColumn("Practice", width=210),
             "lead_score": st.column_config.ProgressColumn("Lead Score", min_value=0, max_value=bench.config.max_total,
                                                           format="%d"),
             "tier": st.column_config.TextColumn("Tier"),
             "flags": st.column_config.TextColumn(
-                "Confidence Flags",
+                "Confidence Flags", width=260,  # two flags in full ("Medium confidence · No decision maker")
                 help="; ".join(f"{short} = {full}" for full, short in FLAG_LABELS.items())),
             "initial_score": st.column_config.NumberColumn("Initial Score", format="%d"),
             "owner": st.column_config.TextColumn("Owner"),

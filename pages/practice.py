@@ -164,7 +164,7 @@ def history(bench: Workbench, chosen: str) -> None:
     st.plotly_chart(history_figure(frame, bench.config.max_total), width="stretch", key="history_chart")
     st.dataframe(
         frame[["scored_at", "trigger", "config_version", "scoring_status", "lead_score", "priority_tier", "error_type"]]
-        .iloc[::-1],
+        .assign(scored_at=frame["scored_at"].map(when)).iloc[::-1],
         hide_index=True, width="stretch", key="history_table", placeholder="—",
         column_config={"scored_at": "Scored at", "trigger": "Trigger", "config_version": "Configuration",
                        "scoring_status": "Status", "lead_score": "Lead score", "priority_tier": "Tier",

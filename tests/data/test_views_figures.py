@@ -264,8 +264,8 @@ def test_a_query_string_no_widget_could_hold_is_dropped_not_an_error(query: str)
 
 def test_the_grid_carries_only_what_it_shows_in_compact_types() -> None:
     shown = display_frame(filter_leads(prepare_leads(raw_leads()), LeadFilters()))
-    assert list(shown.columns) == ["name", "lead_score", "tier", "flags", "initial_score", "owner", "status",
-                                   "last_contact"]  # no ids, no url column without Notion pages
+    assert list(shown.columns) == ["name", "lead_score", "tier", "owner", "status", "last_contact", "flags",
+                                   "initial_score"]  # no ids, no url column without Notion pages
     assert str(shown["lead_score"].dtype) == "Int16" and str(shown["tier"].dtype) == "category"
     assert shown["flags"].tolist()[1] == "No decision maker"  # a short label, read in full
     assert shown["lead_score"].isna().tolist() == [False, False, False, False, True]
