@@ -231,6 +231,15 @@ def display_frame(view: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(shown).reset_index(drop=True)
 
 
+GRID_ROW_PX, GRID_MAX_PX = 35, 600  # Streamlit's grid row (and header) height; taller than the cap, it scrolls
+
+
+def grid_height(rows: int) -> int:
+    """Pixels for a grid of ``rows`` rows: its height follows its rows (header included) up to a screenful,
+    so three practices do not sit in a 560-pixel box."""
+    return min(GRID_ROW_PX * (rows + 1) + 3, GRID_MAX_PX)
+
+
 def picker_labels(frame: pd.DataFrame) -> dict[str, str]:
     """Unique labels for a practice picker (practice id → label): the name alone where it is unique in
     ``frame``; "name · address" where names repeat; the id added where even that repeats."""

@@ -18,13 +18,12 @@ from data.views import (
     display_frame,
     export_frame,
     filter_leads,
+    grid_height,
     owners_of,
     tier_counts,
 )
 from pages import ui
 from scoring.rules import FLAGS
-
-ROW_PX, MAX_TABLE_PX = 35, 600  # the grid's row height; taller than this, the grid scrolls
 
 
 def sync_sidebar(bench: Workbench) -> None:
@@ -89,11 +88,6 @@ def tier_metrics(all_leads: pd.DataFrame, view: pd.DataFrame, filters: LeadFilte
                       delta_arrow="off", delta_color="off")
 
 
-def table_height(rows: int) -> int:
-    """The grid's height follows its rows (header included) up to a screenful."""
-    return min(ROW_PX * (rows + 1) + 3, MAX_TABLE_PX)
-
-
 def downloads(view: pd.DataFrame, left: DeltaGenerator,
               right: DeltaGenerator) -> None:
     # Files are built only when someone clicks (deferred download), not on every rerun; the grid's own
@@ -122,7 +116,7 @@ def leads_table(bench: Workbench) -> None:
         on_select="rerun",
         selection_mode="single-row",
         hide_index=True,
-        height=table_height(len(shown)),
+        height=grid_height(len(shown)),
         placeholder="—",
         column_config={
             "name": st.column_config.TextColumn("Practice", width=210),

@@ -21,6 +21,7 @@ from data.views import (
     display_frame,
     export_frame,
     filter_leads,
+    grid_height,
     picker_labels,
     prepare_leads,
     sort_leads,
@@ -296,3 +297,7 @@ def test_tier_bars_are_horizontal_with_room_for_big_labels() -> None:
     assert all(trace.orientation == "h" for trace in fig.data)
     assert [list(t.text) for t in fig.data] == [["1,284", "4,112"], ["2,001", "3,395"]]
     assert fig.layout.xaxis.range[1] > 4112 * 1.1  # labels outside the longest bar stay on the chart
+
+
+def test_the_grid_height_follows_its_rows_up_to_a_screenful() -> None:
+    assert [grid_height(n) for n in (1, 3, 15, 16, 10_000)] == [73, 143, 563, 598, 600]

@@ -129,6 +129,20 @@ def test_what_if_controls_show_what_the_results_use(page, store_path) -> None:  
     page.get_by_role("button", name="Reset to the active configuration").click()
     settle(page)
 
+    low = page.get_by_role("spinbutton", name="Multiplier, low confidence")  # the same for a multiplier
+    low.fill("0.3")
+    low.press("Enter")
+    settle(page)
+    page.get_by_text(re.compile(r"^[1-9][\d,]* practices change tier")).wait_for()  # low-confidence ones drop
+    page.get_by_role("button", name="Reset to the active configuration").click()
+    settle(page)
+    assert low.input_value() == "0.80" and hot_count(page) == active_hot
+    move(page, warm, "ArrowRight", 1)  # the next change does not bring 0.30 back
+    assert low.input_value() == "0.80"
+    page.get_by_role("button", name="Reset to the active configuration").click()
+    settle(page)
+    page.get_by_text("0 practices change tier").wait_for()
+
     move(page, hot, "ArrowLeft", 10)  # save Hot from 70 as a version …
     page.get_by_label("Name").fill("e2e-wide")
     page.get_by_role("button", name="Save version").click()
