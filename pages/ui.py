@@ -205,9 +205,10 @@ def notion_status(bench: Workbench) -> str:
 
 
 def show_error(prefix: str, exc: BaseException) -> None:
+    """``prefix`` (Markdown, user text in it already escaped): the error in one sentence, as text."""
     from data.notion import describe_error
 
-    st.error(f"{prefix}: {describe_error(exc)}")
+    st.error(f"{prefix}: {md_escape(describe_error(exc))}")
 
 
 def remember(key: str, value: Any) -> None:

@@ -22,6 +22,7 @@ from data.notion.sync import Workbench
 from data.practice_view import when
 from data.versions import Version, activate, same_settings, versions
 from data.whatif_controls import (
+    CONTROL_FIELDS,
     FIELD_LABELS,
     TIER_FIELDS,
     bands_frame,
@@ -44,6 +45,13 @@ BANDS, SNAPSHOT = "w_bands_data", "w_snapshot"  # the band editor's data; the co
 CONFIRM = "w_confirm"  # the version whose Apply awaits confirmation
 TOP = "w_top"  # where the threshold sliders end now
 ACTIVE_SOURCE = "the active configuration"
+# The points controls: (column, session key, lowest value, usual highest value) — the highest grows to
+# hold a loaded value beyond it.
+POINT_CONTROLS = [
+    (1, "w_emr_other", 0, 100), (2, "w_booking", 0, 100), (2, "w_tele", 0, 100), (2, "w_tech_cap", 0, 200),
+    (0, "w_per_point", 1, 1000), (0, "w_reviews_max", 0, 100), (1, "w_website", 0, 100), (1, "w_locations", 0, 100),
+    (2, "w_cap_full", 0, 200), (1, "w_dm", 0, 100),
+]
 md = ui.md_escape
 
 
@@ -103,25 +111,21 @@ def edited() -> bool:
 # ---- the controls ------------------------------------------------------------------------------------
 
 
+def upto(key: str, limit: int) -> int:
+    """A points control's upper end: ``limit``, or the loaded value when a draft or file went beyond it."""
+    return max(limit, int(st.session_state.get(key) or 0))
+
+
 def controls(base: ScoringConfig) -> pd.DataFrame:
     """Draw every control (values from session state); returns the size bands as edited."""
     tiers_tab, size_tab, points_tab = st.tabs(["Tiers and confidence", "Practice size bands", "Component points"])
     with points_tab:  # drawn first: the tier sliders end at the highest score these points allow
-        c1, c2, c3 = st.columns(3)
-        c1.text_input("Call volume points for 0, 1, 2, 3+ distinct numbers", key="w_calls")
+        columns = st.columns(3)
+        columns[0].text_input("Call volume points for 0, 1, 2, 3+ distinct numbers", key="w_calls")
         for i in range(len(base.emr_tiers)):
-            c2.number_input(emr_label(base, i), 0, 100, step=1, key=emr_key(i))
-        c2.number_input(FIELD_LABELS["emr_other_points"], 0, 100, step=1, key="w_emr_other")
-        c3.number_input(FIELD_LABELS["online_booking_points"], 0, 100, step=1, key="w_booking")
-        c3.number_input(FIELD_LABELS["telemedicine_points"], 0, 100, step=1, key="w_tele")
-        c3.number_input(FIELD_LABELS["technology_cap"], 0, 200, step=1, key="w_tech_cap")
-        c1, c2, c3 = st.columns(3)
-        c1.number_input(FIELD_LABELS["reviews_per_point"], 1, 1000, step=1, key="w_per_point")
-        c1.number_input(FIELD_LABELS["reviews_points_max"], 0, 100, step=1, key="w_reviews_max")
-        c2.number_input(FIELD_LABELS["website_points"], 0, 100, step=1, key="w_website")
-        c2.number_input(FIELD_LABELS["multiple_locations_points"], 0, 100, step=1, key="w_locations")
-        c3.number_input(FIELD_LABELS["baseline_cap_full"], 0, 200, step=1, key="w_cap_full")
-        c3.number_input(FIELD_LABELS["decision_maker_points"], 0, 100, step=1, key="w_dm")
+            columns[1].number_input(md(emr_label(base, i)), 0, upto(emr_key(i), 100), step=1, key=emr_key(i))
+        for column, key, lowest, limit in POINT_CONTROLS:
+            columns[column].number_input(FIELD_LABELS[CONTROL_FIELDS[key]], lowest, upto(key, limit), step=1, key=key)
     with size_tab:
         st.caption("Vet counts from *min* to *max* score *points*; leave the last band's max empty for “and more”.")
         bands = st.data_editor(
@@ -144,7 +148,8 @@ def controls(base: ScoringConfig) -> pd.DataFrame:
         c2.slider("Warm from (lead score ≥)", 0, top, key="w_warm", help="Must be below “Hot from”")
         c1, c2, c3 = st.columns(3)
         for column, level in zip((c1, c2, c3), ("high", "medium", "low"), strict=True):
-            column.number_input(FIELD_LABELS[f"confidence_multipliers.{level}"], 0.01, 1.0, step=0.05, format="%.2f",
+            lowest = min(0.01, float(st.session_state[f"w_{level}"]))  # a draft may hold a valid 0.005
+            column.number_input(FIELD_LABELS[f"confidence_multipliers.{level}"], lowest, 1.0, step=0.05, format="%.2f",
                                 key=f"w_{level}", help="Greater than 0 and at most 1: lead score = total × this")
     st.session_state[SNAPSHOT]["values"] = control_state()
     return bands
@@ -273,7 +278,7 @@ def versions_section(bench: Workbench) -> None:
                         disabled=chosen.active)
     if chosen.active:
         c3.caption(f"{md(chosen.label)} is the active configuration: applying it again would change nothing.")
-    elif c3.button(f"Apply {chosen.label}…", key="apply", type="primary", width="stretch",
+    elif c3.button(f"Apply {md(chosen.label)}…", key="apply", type="primary", width="stretch",
                    help="Make this version active and rescore every practice (asks first)"):
         st.session_state[CONFIRM] = chosen.label
     pending = by_label.get(st.session_state.get(CONFIRM, ""))
@@ -317,7 +322,7 @@ def confirm_apply(bench: Workbench, chosen: Version, active: Version) -> None:
     if c2.button("Cancel", key="cancel_apply", width="stretch"):
         _dismiss()
         st.rerun()
-    if c1.button(f"Apply {chosen.label}", key="confirm_apply", type="primary", width="stretch"):
+    if c1.button(f"Apply {md(chosen.label)}", key="confirm_apply", type="primary", width="stretch"):
         _dismiss()
         apply_version(bench, chosen)
 
@@ -333,7 +338,7 @@ def apply_version(bench: Workbench, chosen: Version) -> None:
                 done / max(total, 1), text=f"Written to Notion: {done:,} of {total:,}"),
         )
     except Exception as exc:
-        ui.show_error(f"{chosen.label} is active, but rescoring stopped; run it again from Operations", exc)
+        ui.show_error(f"{md(chosen.label)} is active, but rescoring stopped; run it again from Operations", exc)
         return
     st.session_state[RELOAD] = {"config": bench.config, "source": ACTIVE_SOURCE}
     ui.remember("whatif", f"{chosen.label} is active. {report.summary()}")

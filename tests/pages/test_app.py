@@ -596,6 +596,14 @@ def test_a_draft_from_another_page_loads_every_control_not_applied(db: Path) -> 
     assert Store.open(db).active_config() is None and "whatif_draft" not in at.session_state
     at.slider(key="w_warm").set_value(45).run()  # later changes keep the draft's other values
     assert at.number_input(key="w_dm").value == 15 and at.slider(key="w_hot").value == 72
+    # A draft beyond the controls' usual ranges still loads as it is (points 150, a multiplier of 0.005).
+    at.session_state["whatif_draft"] = {"config": draft.with_changes(
+        decision_maker_points=150, confidence_multipliers={"high": 1.0, "medium": 0.85, "low": 0.005}),
+        "source": "a file"}
+    at.run()
+    no_exception(at)
+    assert at.number_input(key="w_dm").value == 150 and at.number_input(key="w_low").value == 0.005
+    assert at.slider(key="w_hot").max == 120 - 10 + 150
 
 
 # ---- operations and import -----------------------------------------------------------------------
