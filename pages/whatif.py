@@ -168,6 +168,12 @@ def recompute(bench: Workbench, candidate: ScoringConfig) -> tuple[BookScores, B
     return before, after, (time.perf_counter() - started) * 1000, same_components
 
 
+def thousands(frame: pd.DataFrame) -> dict[str, Any]:
+    """Counts with thousands separators ("1,284") in a table's numeric columns."""
+    return {c: st.column_config.NumberColumn(format="localized") for c in frame.columns
+            if pd.api.types.is_numeric_dtype(frame[c])}
+
+
 def results(bench: Workbench, candidate: ScoringConfig) -> None:
     before, after, elapsed_ms, retiered = recompute(bench, candidate)
     active = bench.config.config_version
@@ -187,8 +193,8 @@ def results(bench: Workbench, candidate: ScoringConfig) -> None:
     left.plotly_chart(tier_counts_figure(counts), width="stretch", key="whatif_counts")
     right.plotly_chart(movement_figure(matrix), width="stretch", key="whatif_movement")
     st.markdown("**Who moves where** — rows: the tier now; columns: the tier with these settings")
-    st.dataframe(matrix_table(matrix, "Now", "with these settings"), hide_index=True, width="stretch",
-                 key="movement_matrix")
+    shown = matrix_table(matrix, "Now", "with these settings")
+    st.dataframe(shown, hide_index=True, width="stretch", key="movement_matrix", column_config=thousands(shown))
     moved = movers(before, after)
     st.markdown(f"**{len(moved):,} practices change tier**")
     if not moved.empty:
@@ -288,10 +294,11 @@ def versions_section(bench: Workbench) -> None:
         before = ui.book_scores(bench)
         other = score_table(ui.book(bench), chosen.config)
         now, then = f"{active.label} (active)", chosen.label
-        st.dataframe(counts_table(tier_counts(before, other), now, then), hide_index=True, width="stretch",
-                     key="compare_counts")
-        st.dataframe(matrix_table(movement_matrix(before, other), now, then), hide_index=True, width="stretch",
-                     key="compare_matrix")
+        counts = counts_table(tier_counts(before, other), now, then)
+        st.dataframe(counts, hide_index=True, width="stretch", key="compare_counts", column_config=thousands(counts))
+        compared = matrix_table(movement_matrix(before, other), now, then)
+        st.dataframe(compared, hide_index=True, width="stretch", key="compare_matrix",
+                     column_config=thousands(compared))
 
 
 def _dismiss() -> None:
