@@ -16,6 +16,7 @@ from .rules import HOT, PENDING, PHONES_FIELD, TIER_NAMES_BY_CODE, VET_COUNT_FIE
 
 # The tiers from the bottom up (Cold < Warm < Hot); Pending Enrichment is outside this order.
 _TIER_RANK = {name: rank for rank, name in enumerate(reversed([t for t in TIER_NAMES_BY_CODE if t and t != PENDING]))}
+RATING_FIELD, REVIEWS_FIELD = "google_maps_data.rating", "google_maps_data.reviews_count"
 _SEARCH_LIMIT = 12  # candidates searched for a combination (2¹² re-scorings at most; today there are ≤ 9)
 
 
@@ -26,6 +27,7 @@ class Suggestion:
     new_score: int
     new_tier: str
     tier_changes: bool
+    fact: bool = False  # a fact about the practice (its size, reviews, rating, locations), not data to find
 
     def sentence(self) -> str:
         arrow = f" → {self.new_tier}" if self.tier_changes else ""
@@ -84,6 +86,7 @@ class _Change:
     label: str
     updates: dict  # PracticeFeatures fields → improved values
     fixes: frozenset[str] = frozenset()  # invalid fields this change corrects (their issues go)
+    fact: bool = False  # see Suggestion.fact
 
     def apply(self, f: PracticeFeatures, *others: _Change) -> PracticeFeatures:
         changes = (self, *others)
@@ -104,7 +107,8 @@ def _candidates(f: PracticeFeatures, cfg: ScoringConfig) -> list[_Change]:
     if VET_COUNT_FIELD in invalid or not in_sweet:
         now = "invalid" if VET_COUNT_FIELD in invalid else ("unknown" if f.vet_count is None else f"now {f.vet_count}")
         label = f"{sweet.label}, " if sweet.label else ""
-        out.append(_Change(f"vet count {band} ({label}{now})", {"vet_count": sweet.min}, frozenset({VET_COUNT_FIELD})))
+        out.append(_Change(f"vet count {band} ({label}{now})", {"vet_count": sweet.min}, frozenset({VET_COUNT_FIELD}),
+                           fact=now.startswith("now")))
     best_calls = max(range(len(cfg.call_volume_points)), key=lambda i: cfg.call_volume_points[i])
     if PHONES_FIELD in invalid:
         out.append(_Change(f"{best_calls} valid distinct phone numbers", {"phone_count": best_calls},
@@ -128,6 +132,20 @@ def _candidates(f: PracticeFeatures, cfg: ScoringConfig) -> list[_Change]:
         out.append(_Change("enrichment confidence raised to high", {"confidence": "high"}))
     if not f.website:
         out.append(_Change("website found", {"website": True}))
+    # The baseline's Google Maps facts, so "what would raise the score" is the whole answer (a capped
+    # baseline gains nothing from them, and scoring says so).
+    if not f.multiple_locations:
+        out.append(_Change("multiple locations", {"multiple_locations": True}, fact=True))
+    best_rating = max(cfg.rating_steps, key=lambda step: step.points, default=None)
+    if best_rating is not None and (f.rating is None or f.rating < best_rating.min):
+        now = "no rating now" if f.rating is None else f"now {f.rating:g}"
+        out.append(_Change(f"rating {best_rating.min:g} or more ({now})", {"rating": best_rating.min},
+                           frozenset({RATING_FIELD}), fact=True))
+    enough = cfg.reviews_points_max * cfg.reviews_per_point
+    if f.reviews is None or f.reviews < enough:
+        more = enough - (f.reviews or 0)
+        out.append(_Change(f"{more:,} more reviews ({enough:,} in all)", {"reviews": enough},
+                           frozenset({REVIEWS_FIELD}), fact=True))
     return out
 
 
@@ -137,9 +155,10 @@ def _moves(result: ScoreResult, now: ScoreResult) -> bool:
 
 def tier_outlook(f: PracticeFeatures, cfg: ScoringConfig) -> TierOutlook | None:
     """For a fully enriched practice: the single changes that raise its lead score (tier-moving ones
-    first, then biggest gains), the tier above and the score it needs, and the closest change that moves
-    it there — the tier-moving single change with the smallest gain, else the fewest changes together
-    (the lowest score that still moves, among equally few), else None. Pending Enrichment practices get None (see
+    first, data enrichment could find before facts about the practice, then biggest gains), the tier
+    above and the score it needs, and the closest change that moves it there — the tier-moving single
+    change with the smallest gain (data before facts), else the fewest changes together (fewest facts,
+    then the lowest score that still moves), else None. Pending Enrichment practices get None (see
     :func:`pending_note`)."""
     if not f.full:
         return None
@@ -154,12 +173,14 @@ def tier_outlook(f: PracticeFeatures, cfg: ScoringConfig) -> TierOutlook | None:
         gain = result.lead_score - now.lead_score
         if gain > 0:
             helpful.append(change)
-            suggestions.append(Suggestion(change.label, gain, result.lead_score, result.tier, _moves(result, now)))
-    suggestions.sort(key=lambda s: (not s.tier_changes, -s.gain, s.change))
+            suggestions.append(Suggestion(change.label, gain, result.lead_score, result.tier, _moves(result, now),
+                                          change.fact))
+    # Tier-moving first; data enrichment could find before facts about the practice; biggest gains next.
+    suggestions.sort(key=lambda s: (not s.tier_changes, s.fact, -s.gain, s.change))
     closest: Suggestion | Combination | None = None
     moving = [s for s in suggestions if s.tier_changes]
     if moving:
-        closest = min(moving, key=lambda s: (s.gain, s.change))
+        closest = min(moving, key=lambda s: (s.fact, s.gain, s.change))
     elif next_tier is not None and helpful:
         closest = _fewest_together(f, cfg, now, helpful)
     return TierOutlook(now.lead_score, now.tier, next_tier, next_min, tuple(suggestions), closest)
@@ -170,13 +191,14 @@ def _fewest_together(f: PracticeFeatures, cfg: ScoringConfig, now: ScoreResult,
     rules = cfg.rulebook
     helpful = helpful[:_SEARCH_LIMIT]
     for size in range(2, len(helpful) + 1):
-        best: Combination | None = None
+        best: tuple[tuple[int, int], Combination] | None = None
         for first, *rest in combinations(helpful, size):
             result = rules.evaluate(first.apply(f, *rest))
-            if _moves(result, now) and (best is None or result.lead_score < best.new_score):
-                best = Combination(tuple(c.label for c in (first, *rest)), result.lead_score, result.tier)
+            rank = (sum(c.fact for c in (first, *rest)), result.lead_score)  # fewest facts, then the least score
+            if _moves(result, now) and (best is None or rank < best[0]):
+                best = (rank, Combination(tuple(c.label for c in (first, *rest)), result.lead_score, result.tier))
         if best is not None:
-            return best
+            return best[1]
     return None
 
 

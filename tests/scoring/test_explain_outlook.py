@@ -25,7 +25,12 @@ def features(**changes) -> PracticeFeatures:  # type: ignore[no-untyped-def]
 def test_hot_99_with_a_small_practice_says_size_could_raise_it() -> None:
     outlook = tier_outlook(features(enrichment_data__vet_count=3, google_maps_data__reviews_count=65), CFG)
     assert outlook is not None and (outlook.score, outlook.tier) == (99, "Hot")
-    assert [s.sentence() for s in outlook.suggestions] == ["vet count 5–7 (sweet spot, now 3) → +15 (score 114)"]
+    assert [s.sentence() for s in outlook.suggestions] == [
+        "vet count 5–7 (sweet spot, now 3) → +15 (score 114)",  # the baseline's facts after it, as the SPEC caps them
+        "135 more reviews (200 in all) → +6 (score 105)",
+        "multiple locations → +6 (score 105)",
+        "rating 5 or more (now 4.5) → +2 (score 101)",
+    ]
     assert outlook.next_tier is None and outlook.closest is None
     assert outlook.headline().startswith("Hot is the top tier, so nothing moves it up")
 
@@ -63,7 +68,10 @@ def test_warm_where_single_changes_move_it_names_the_least_one() -> None:
     outlook = tier_outlook(f, CFG)
     assert outlook is not None and outlook.single_moves
     assert isinstance(outlook.closest, Suggestion) and outlook.closest.new_score == 81
-    assert outlook.headline().startswith("3 single changes each would move it to Hot (Hot needs 80, 7 more)")
+    assert outlook.headline().startswith("5 single changes each would move it to Hot (Hot needs 80, 7 more); the "
+                                         "closest: decision maker found (score 81)")
+    # Data enrichment could find comes before facts about the practice (more reviews, more locations).
+    assert [s.fact for s in outlook.suggestions] == [False, False, False, True, True, True]
 
 
 def test_an_invalid_vet_count_is_suggested_as_corrected() -> None:
