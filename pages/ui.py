@@ -135,11 +135,14 @@ def book_scores(bench: Workbench) -> BookScores:
     return _scores(str(bench.store.path), bench.store.revision(), bench.config.fingerprint)
 
 
-def practice_labels(frame: pd.DataFrame) -> dict[str, str]:
+def practice_labels(frame: pd.DataFrame, extra: pd.Series | None = None) -> dict[str, str]:
     """Unique, short labels for pickers (practice id → label): the name alone, "name · address" where
-    names repeat, then the id where those still repeat. Short, because a picker over 10,000 practices
-    sends every label to the browser."""
-    return picker_labels(frame)
+    names repeat, then the id where those still repeat (``extra``, if given, is appended: "… — 92 Hot").
+    Short, because a picker over 10,000 practices sends every label to the browser."""
+    labels = picker_labels(frame)
+    if extra is not None:
+        labels = {pid: f"{label} — {e}" for (pid, label), e in zip(labels.items(), extra.tolist(), strict=True)}
+    return labels
 
 
 def practice_picker(frame: pd.DataFrame, *, key: str, button: str, on_pick: Callable[[str], None],
