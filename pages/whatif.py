@@ -348,7 +348,7 @@ def apply_version(bench: Workbench, chosen: Version) -> None:
         ui.show_error(f"{md(chosen.label)} is active, but rescoring stopped; run it again from Operations", exc)
         return
     st.session_state[RELOAD] = {"config": bench.config, "source": ACTIVE_SOURCE}
-    ui.remember("whatif", f"{chosen.label} is active. {report.summary()}")
+    ui.remember("whatif", f"{chosen.label} is active: {report.summary()}.")
     st.rerun()
 
 
