@@ -105,7 +105,8 @@ def leads_table(bench: Workbench) -> None:
     filters = LeadFilters.from_state(st.session_state)
     view = filter_leads(all_leads, filters)
     tier_metrics(all_leads, view, filters)
-    st.caption(f"{len(view):,} of {len(all_leads):,} practices · {filters.describe()} · sorted by {filters.sort}")
+    st.caption(f"{len(view):,} of {len(all_leads):,} practices · {ui.md_escape(filters.describe())} · "
+               f"sorted by {ui.md_escape(filters.sort)}")
     if view.empty:
         st.info("No practice matches these filters. Clear a filter in the sidebar to see more.")
         return

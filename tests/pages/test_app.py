@@ -412,7 +412,7 @@ def test_hostile_names_are_text_on_leads_and_whatif(hostile_db: Path) -> None:
 
 
 def test_a_query_parameter_is_text(db: Path) -> None:
-    for wanted in ("![x](http://host/qp.png)", "[a](http://evil.example) **b**"):
+    for wanted in HOSTILE:
         at = page("pages/practice.py", id=wanted)
         no_exception(at)
         message = " ".join(i.value for i in at.info)
@@ -420,6 +420,10 @@ def test_a_query_parameter_is_text(db: Path) -> None:
         assert_literal(markdown_sources(at))
         at = app(**{"from": wanted, "id": wanted})  # Back to Leads with a hostile "from": ignored
         no_exception(at)
+        at = app(q=wanted)  # a search echoed in the Leads caption
+        no_exception(at)
+        assert_literal(markdown_sources(at))
+        assert f"matching “{wanted}”" in plain(" ".join(c.value for c in at.caption))
 
 
 # ---- the what-if lab -----------------------------------------------------------------------------
