@@ -69,46 +69,67 @@ def score_steps_figure(breakdown: dict[str, Any]) -> go.Figure:
     return fig
 
 
-def history_figure(history: pd.DataFrame) -> go.Figure:
-    """Lead score over time, one marker per scoring, labelled with its config version."""
+def history_figure(history: pd.DataFrame, max_score: int = 120) -> go.Figure:
+    """Lead score over time, one marker per scoring, labelled with its config version. The score axis
+    runs 0 to ``max_score``; a history shorter than a day gets a day-wide time axis (one point would
+    otherwise get millisecond ticks)."""
     fig = go.Figure()
     if history.empty:
         fig.update_layout(title="No scorings yet", **_LAYOUT)
         return fig
-    frame = history.assign(when=pd.to_datetime(history["scored_at"], utc=True))
-    for version, part in frame.groupby("config_version", sort=False):
+    frame = history.assign(when=pd.to_datetime(history["scored_at"], utc=True, format="ISO8601"))
+    for version, part in frame.groupby("config_version", sort=False, dropna=False):
+        label = "—" if pd.isna(version) else str(version)
         fig.add_scatter(
-            x=part["when"], y=part["lead_score"], mode="lines+markers", name=f"config {version}",
+            x=part["when"], y=part["lead_score"], mode="lines+markers", name=f"config {label}",
             text=[f"{t or s}" for t, s in zip(part["priority_tier"], part["scoring_status"], strict=True)],
-            hovertemplate="%{x|%Y-%m-%d %H:%M}<br>score %{y}<br>%{text}<extra>config " + str(version) + "</extra>",
+            hovertemplate="%{x|%Y-%m-%d %H:%M}<br>score %{y}<br>%{text}<extra>config " + label + "</extra>",
         )
-    fig.update_layout(title="Score history", height=300, legend=dict(orientation="h", y=-0.25), **_LAYOUT)
-    fig.update_yaxes(gridcolor="#E2E8F0", title="lead score", rangemode="tozero")
+    first, last = frame["when"].min(), frame["when"].max()
+    if last - first < pd.Timedelta(days=1):
+        middle = first + (last - first) / 2
+        fig.update_xaxes(range=[middle - pd.Timedelta(hours=12), middle + pd.Timedelta(hours=12)],
+                         tickformat="%H:%M\n%b %d, %Y")
+    else:
+        fig.update_xaxes(tickformat="%b %d\n%Y")
+    top = max(max_score, int(pd.to_numeric(frame["lead_score"], errors="coerce").max(skipna=True) or 0))
+    fig.update_layout(title="Score history", height=300, legend=dict(orientation="h", y=-0.3), **_LAYOUT)
+    fig.update_yaxes(gridcolor="#E2E8F0", title="lead score", range=[0, top * 1.05])
     return fig
 
 
 def tier_counts_figure(counts: pd.DataFrame) -> go.Figure:
-    """Practices per tier before and after a configuration change (grouped, labelled bars)."""
+    """Practices per tier before and after a configuration change: horizontal bars, one row per tier,
+    so each count label ("5,432") has room beside its bar at any book size."""
     fig = go.Figure()
-    for column, colour in (("before", MUTED), ("after", ACCENT)):
-        fig.add_bar(x=counts.index.tolist(), y=counts[column].tolist(), name=column.capitalize(),
-                    marker_color=colour, text=counts[column].tolist(), textposition="outside")
-    fig.update_layout(barmode="group", title="Practices per tier", height=320,
-                      legend=dict(orientation="h", y=-0.2), **_LAYOUT)
-    fig.update_yaxes(gridcolor="#E2E8F0", title="practices")
+    tiers = counts.index.tolist()
+    for column, name, colour in (("before", "Now", MUTED), ("after", "With these settings", ACCENT)):
+        values = [int(v) for v in counts[column].tolist()]
+        fig.add_bar(y=tiers, x=values, name=name, orientation="h", marker_color=colour,
+                    text=[f"{v:,}" for v in values], textposition="outside", cliponaxis=False,
+                    hovertemplate="%{y}: %{x:,} practices<extra>" + name + "</extra>")
+    top = max([int(counts[["before", "after"]].to_numpy().max()) if len(counts) else 0, 1])
+    fig.update_layout(barmode="group", title="Practices per tier", height=340, bargap=0.25,
+                      legend=dict(orientation="h", y=-0.15), **_LAYOUT)
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(gridcolor="#E2E8F0", range=[0, top * 1.2])
     return fig
 
 
 def movement_figure(matrix: pd.DataFrame) -> go.Figure:
-    """From-tier × to-tier counts as an annotated heatmap."""
+    """From-tier (rows: now) × to-tier (columns: with the new settings) counts as an annotated heatmap."""
     values = matrix.to_numpy()
+    short = {"Pending Enrichment": "Pending"}
     fig = go.Figure(
         go.Heatmap(
-            z=values, x=[f"to {c}" for c in matrix.columns], y=[f"from {r}" for r in matrix.index],
-            text=values, texttemplate="%{text}", colorscale=[[0, "#F8FAFC"], [1, ACCENT]], showscale=False,
-            hovertemplate="%{y} %{x}: %{z} practices<extra></extra>",
+            z=values, x=[short.get(str(c), str(c)) for c in matrix.columns],
+            y=[short.get(str(r), str(r)) for r in matrix.index],
+            text=[[f"{v:,}" for v in row] for row in values], texttemplate="%{text}",
+            colorscale=[[0, "#F8FAFC"], [1, ACCENT]], showscale=False, xgap=2, ygap=2,
+            hovertemplate="now %{y}, then %{x}: %{z:,} practices<extra></extra>",
         )
     )
-    fig.update_layout(title="Movement between tiers", height=320, **_LAYOUT)
-    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(title="Movement between tiers", height=340, **_LAYOUT)
+    fig.update_yaxes(autorange="reversed", title="now")
+    fig.update_xaxes(side="bottom", tickangle=0, title="with these settings")
     return fig

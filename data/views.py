@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 import numpy as np
 import orjson
 import pandas as pd
 
 from scoring.features import FeatureTable
+from scoring.rules import FLAGS
 from scoring.whatif import TIER_ORDER
 
 TIERS = TIER_ORDER  # Hot … Pending Enrichment, then Failed
@@ -48,13 +50,30 @@ def prepare_leads(frame: pd.DataFrame) -> pd.DataFrame:
     out["tier"] = np.where(failed, "Failed", out["priority_tier"].fillna(NOT_SCORED))
     out["tier_rank"] = out["tier"].map({t: i for i, t in enumerate([*TIERS, NOT_SCORED])}).astype(int)
     out["flags"] = out["confidence_flags"].map(_json_list)
+    out["flags_text"] = out["flags"].map(flags_text)  # once per store revision, not on every page run
     out["tags"] = out["tags"].map(_json_list)
     out["owner"] = out["assigned_to"].fillna(UNASSIGNED).replace("", UNASSIGNED)
     out["last_contact"] = pd.to_datetime(out["last_contact"], errors="coerce", utc=True).dt.tz_localize(None)
     out["lead_score"] = pd.to_numeric(out["lead_score"], errors="coerce").astype("Int64")
-    out["initial_score"] = pd.to_numeric(out["initial_score"], errors="coerce")
+    out["initial_score"] = whole_numbers(out["initial_score"])
     out["search_text"] = (out["name"].fillna("") + " " + out["address"].fillna("")).str.casefold()
     return out
+
+
+# The Leads page's filter widgets, by the key each is bound to in the page address (?tier=Hot&q=Pine).
+FILTER_KEYS = ("tier", "owner", "min", "flags", "q", "sort")
+# The Practice page carries the Leads view it was opened from in this parameter (its query string), so
+# the browser's Back and the "← Leads" link return to exactly that view.
+RETURN_PARAM = "from"
+# Confidence flags as the Leads grid and filter show them: short enough to read in a column.
+FLAG_LABELS = {
+    "Low Confidence Vet Count": "Low confidence",
+    "Medium Confidence Data": "Medium confidence",
+    "Partial Enrichment": "Partial",
+    "Missing Decision Maker": "No decision maker",
+    "Limited Technology Data": "Limited tech data",
+    "Data Validation Error": "Invalid value",
+}
 
 
 @dataclass(frozen=True)
@@ -78,6 +97,53 @@ class LeadFilters:
             sort=state.get("sort") or DEFAULT_SORT,
         )
 
+    @classmethod
+    def from_query(cls, query: str, *, owners: Iterable[str] | None = None, max_score: int = 120) -> LeadFilters:
+        """The filters a query string names (``tier=Hot&tier=Warm&q=Pine``); values no widget could hold
+        (an unknown tier, flag, sort or owner, a score out of range) are dropped, not errors."""
+        values: dict[str, list[str]] = {}
+        for key, value in parse_qsl(query or "", keep_blank_values=False):
+            values.setdefault(key, []).append(value)
+        known_owners = None if owners is None else set(owners)
+        try:
+            min_score = int(float(values.get("min", ["0"])[-1]))
+        except ValueError:
+            min_score = 0
+        sort = values.get("sort", [DEFAULT_SORT])[-1]
+        return cls(
+            tiers=[t for t in dict.fromkeys(values.get("tier", [])) if t in TIERS],
+            owners=[o for o in dict.fromkeys(values.get("owner", [])) if known_owners is None or o in known_owners],
+            min_score=min(max(min_score, 0), max_score),
+            flags=[f for f in dict.fromkeys(values.get("flags", [])) if f in FLAGS],
+            text=values.get("q", [""])[-1],
+            sort=sort if sort in SORTS else DEFAULT_SORT,
+        )
+
+    def to_state(self) -> dict[str, Any]:
+        """Widget values for the Leads page (key → value), every filter included."""
+        return {"tier": list(self.tiers), "owner": list(self.owners), "min": self.min_score,
+                "flags": list(self.flags), "q": self.text, "sort": self.sort}
+
+    def query_pairs(self) -> list[tuple[str, str]]:
+        """The non-default filters as (key, value) pairs, in widget order (a list repeats its key)."""
+        pairs = [("tier", t) for t in self.tiers] + [("owner", o) for o in self.owners]
+        if self.min_score:
+            pairs.append(("min", str(self.min_score)))
+        pairs += [("flags", f) for f in self.flags]
+        if self.text:
+            pairs.append(("q", self.text))
+        if self.sort != DEFAULT_SORT:
+            pairs.append(("sort", self.sort))
+        return pairs
+
+    def query(self) -> str:
+        """The filters as one query string (``tier=Hot&q=Pine``), for :data:`RETURN_PARAM`."""
+        return urlencode(self.query_pairs())
+
+    @property
+    def active(self) -> bool:
+        return bool(self.tiers or self.owners or self.min_score or self.flags or self.text.strip())
+
     def describe(self) -> str:
         parts = []
         if self.tiers:
@@ -87,7 +153,7 @@ class LeadFilters:
         if self.min_score:
             parts.append(f"score ≥ {self.min_score}")
         if self.flags:
-            parts.append("flags " + " and ".join(self.flags))
+            parts.append("flags " + " and ".join(FLAG_LABELS.get(f, f) for f in self.flags))
         if self.text.strip():
             parts.append(f"matching “{self.text.strip()}”")
         return ", ".join(parts) or "all practices"
@@ -128,23 +194,104 @@ def sort_leads(leads: pd.DataFrame, sort: str = DEFAULT_SORT) -> pd.DataFrame:
     return frame.drop(columns=[k for k in keys if k.startswith("__")])
 
 
+def flags_text(flags: Iterable[str]) -> str:
+    """Confidence flags as the Leads grid shows them: "Medium confidence · No decision maker"."""
+    return " · ".join(FLAG_LABELS.get(f, f) for f in flags)
+
+
+def _compact_int(values: pd.Series) -> pd.Series:
+    """Whole numbers in the smallest nullable type that holds them (scores fit in Int16: 2 bytes a row
+    instead of 8 on the wire)."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    present = numbers.dropna()
+    if len(present) and not (present == present.round()).all():
+        return numbers.astype("Float32")
+    if len(present) and (present.abs() > 32_000).any():
+        return numbers.astype("Int64")
+    return numbers.astype("Int16")
+
+
+def display_frame(view: pd.DataFrame) -> pd.DataFrame:
+    """The Leads grid's data: only what is shown, in compact types (repeated text as categories, flags
+    as one short text, small integers, dates without a time), so 10,000 rows stay a small payload.
+    Row positions match ``view``'s."""
+    names = view["name"].astype(object)
+    shown = {  # in the order a rep reads a row: who, how good, whose, where it stands, then the details
+        "name": names.astype("category") if names.nunique() <= len(names) // 2 else names,  # repeated names
+        "lead_score": _compact_int(view["lead_score"]),
+        "tier": view["tier"].astype("category"),
+        "owner": view["owner"].astype("category"),
+        "status": view["status"].astype("category"),
+        "last_contact": view["last_contact"].dt.date,  # an Arrow date32: 4 bytes a row, not a 8-byte timestamp
+        "flags": (view["flags_text"] if "flags_text" in view else view["flags"].map(flags_text)).astype("category"),
+        "initial_score": _compact_int(view["initial_score"]),
+    }
+    if view["url"].notna().any():  # the Notion link only when there are pages
+        shown["url"] = view["url"]
+    return pd.DataFrame(shown).reset_index(drop=True)
+
+
+GRID_ROW_PX, GRID_MAX_PX = 35, 600  # Streamlit's grid row (and header) height; taller than the cap, it scrolls
+
+
+def grid_height(rows: int) -> int:
+    """Pixels for a grid of ``rows`` rows: its height follows its rows (header included) up to a screenful,
+    so three practices do not sit in a 560-pixel box."""
+    return min(GRID_ROW_PX * (rows + 1) + 3, GRID_MAX_PX)
+
+
+def picker_labels(frame: pd.DataFrame) -> dict[str, str]:
+    """Unique labels for a practice picker (practice id → label): the name alone where it is unique in
+    ``frame``; "name · address" where names repeat; the id added where even that repeats."""
+    names = frame["name"].fillna("(no name)").astype(str)
+    labels = names.where(~names.duplicated(keep=False),
+                         names + " · " + frame["address"].fillna("no address").astype(str))
+    labels = labels.where(~labels.duplicated(keep=False), labels + " (#" + frame["practice_id"].astype(str) + ")")
+    return dict(zip(frame["practice_id"].tolist(), labels.tolist(), strict=True))
+
+
 def owners_of(leads: pd.DataFrame) -> list[str]:
     names = sorted(n for n in leads["owner"].dropna().unique() if n != UNASSIGNED)
     return [*names, UNASSIGNED] if (leads["owner"] == UNASSIGNED).any() else names
 
 
+def whole_numbers(values: pd.Series) -> pd.Series:
+    """Numbers as nullable integers (Int64) when every present value is whole — an Initial Score of 64
+    reads "64", not "64.0", in the grid and in exports — else as floats (a 72.5 is never rounded)."""
+    numbers = pd.to_numeric(values, errors="coerce").astype("Float64")
+    present = numbers.dropna()
+    if (present == present.round()).all():
+        return numbers.round().astype("Int64")
+    return numbers
+
+
+def _extras(text: Any) -> dict[str, Any]:
+    """One practice's imported extra columns; practices without extras carry None or NaN (NaN is truthy)."""
+    if not isinstance(text, str) or not text:
+        return {}
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
 def export_frame(view: pd.DataFrame) -> pd.DataFrame:
     """What a download contains: the visible columns, lists as text, then any extra columns an
-    imported file carried (SPEC §1: unknown columns are kept through to exports)."""
+    imported file carried (SPEC §1: unknown columns are kept through to exports).
+
+    Types: ``lead_score`` and ``initial_score`` nullable integers (``initial_score`` stays a float only
+    when some value has a fraction); text columns hold None where a value is missing, never NaN; an
+    extra column is empty for the practices that did not carry it (some rows, none or all may)."""
     frame = pd.DataFrame(
         {
             "practice_id": view["practice_id"],
             "practice": view["name"],
             "address": view["address"],
-            "lead_score": view["lead_score"],
+            "lead_score": pd.to_numeric(view["lead_score"], errors="coerce").astype("Int64"),
             "tier": view["tier"],
             "confidence_flags": view["flags"].map("; ".join),
-            "initial_score": view["initial_score"],
+            "initial_score": whole_numbers(view["initial_score"]),
             "owner": view["owner"],
             "status": view["status"],
             "last_contact": view["last_contact"].dt.strftime("%Y-%m-%d"),
@@ -152,10 +299,15 @@ def export_frame(view: pd.DataFrame) -> pd.DataFrame:
             "notion_url": view["url"],
         }
     )
-    if "extra" in view.columns and view["extra"].notna().any():
-        extras = pd.DataFrame([orjson.loads(e) if e else {} for e in view["extra"]], index=view.index)
-        taken = set(frame.columns)
-        frame = frame.join(extras.rename(columns=lambda c: c if c not in taken else f"{c} (imported)"))
+    if "extra" in view.columns:
+        rows = [_extras(e) for e in view["extra"]]
+        if any(rows):
+            extras = pd.DataFrame(rows, index=view.index, dtype=object)
+            extras = extras.astype(object).where(extras.notna(), None)
+            taken = set(frame.columns)
+            frame = frame.join(extras.rename(columns=lambda c: c if c not in taken else f"{c} (imported)"))
+    text = [c for c in frame.columns if frame[c].dtype == object]
+    frame[text] = frame[text].astype(object).where(frame[text].notna(), None)
     return frame
 
 

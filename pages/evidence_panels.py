@@ -72,42 +72,6 @@ def open_in_lab(config: ScoringConfig, source: str) -> None:
     st.switch_page(WHATIF_PAGE)
 
 
-def receive_draft(base: ScoringConfig) -> None:
-    """INTERIM receiver of the draft protocol (the lab's own receiver replaces it at merge): loads a
-    pending draft into the lab's controls before they are drawn, and says where it came from.
-
-    Must run before the lab's widgets exist. Size-band points cannot be loaded into the band table
-    (Streamlit does not let a data editor be set), so a draft that changes them says so."""
-    draft = st.session_state.pop(DRAFT_KEY, None)
-    if draft is not None:
-        cfg: ScoringConfig = draft["config"]
-        for key in [k for k in st.session_state if str(k).startswith("w_")]:
-            del st.session_state[key]
-        m = cfg.confidence_multipliers
-        values: dict[str, Any] = {
-            "w_hot": cfg.hot_tier_min, "w_warm": cfg.warm_tier_min, "w_high": float(m.high),
-            "w_medium": float(m.medium), "w_low": float(m.low),
-            "w_calls": ", ".join(str(p) for p in cfg.call_volume_points), "w_emr_other": cfg.emr_other_points,
-            "w_booking": cfg.online_booking_points, "w_tele": cfg.telemedicine_points,
-            "w_tech_cap": cfg.technology_cap, "w_per_point": cfg.reviews_per_point,
-            "w_reviews_max": cfg.reviews_points_max, "w_website": cfg.website_points,
-            "w_locations": cfg.multiple_locations_points, "w_cap_full": cfg.baseline_cap_full,
-            "w_dm": cfg.decision_maker_points,
-        }
-        values |= {f"w_emr_{i}": t.points for i, t in enumerate(cfg.emr_tiers)}
-        st.session_state.update(values)
-        note = str(draft.get("source") or "a draft")
-        if [b.points for b in cfg.size_bands] != [b.points for b in base.size_bands]:
-            note += (" — its size-band points (" + ", ".join(f"{b.min}–{b.max or '+'}: {b.points}"
-                                                               for b in cfg.size_bands)
-                     + ") go in the Practice size bands tab by hand")
-        st.session_state["w_draft_source"] = note
-    source = st.session_state.get("w_draft_source")
-    if source:
-        st.info(f"Draft loaded from {ui.md_escape(source)}. Nothing is saved or applied until you save a "
-                "version and apply it.", icon=":material/science:")
-
-
 # ---- What-if lab: evidence before vs after -----------------------------------------------------------
 
 

@@ -1,74 +1,134 @@
 """Leads: counts per tier and the prioritized, filterable table (the home page, for sales reps)."""
 
+from typing import NoReturn
+
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from data.files import table_bytes
-from data.views import SORTS, TIERS, LeadFilters, export_frame, filter_leads, owners_of, tier_counts
+from data.notion.sync import Workbench
+from data.views import (
+    FILTER_KEYS,
+    FLAG_LABELS,
+    RETURN_PARAM,
+    SORTS,
+    TIERS,
+    LeadFilters,
+    display_frame,
+    export_frame,
+    filter_leads,
+    grid_height,
+    owners_of,
+    tier_counts,
+)
 from pages import ui
 from scoring.rules import FLAGS
 
-bench = ui.workbench()
-st.title("Leads")
 
-if bench.notion_configured:
+def sync_sidebar(bench: Workbench) -> None:
     with st.sidebar:
         if st.button("Sync now", key="sync_now", type="primary", help="Pull from Notion, score changes, write back"):
             with st.status("Syncing with Notion…", expanded=True) as status:
                 try:
-                    report = bench.sync(progress=st.write)
+                    report = bench.sync(progress=st.text)
                 except Exception as exc:  # shown as a sentence, never a traceback
                     status.update(label="Sync failed", state="error")
                     ui.show_error("Sync failed — check the Notion settings on Operations, then try again", exc)
                 else:
                     status.update(label="Sync finished", state="complete")
-                    st.write(report.summary())
+                    st.text(report.summary())
+                    for note in report.notes:  # unreadable fields, the data source used, the sample set aside
+                        st.text(note)
         st.divider()
 
-everything = ui.leads(bench)
-if everything.empty:
-    ui.empty_book(bench)
-    st.stop()
 
-with st.sidebar:
-    st.subheader("Filters")
-    st.multiselect("Tier", TIERS, key="tier", bind="query-params", placeholder="All tiers")
-    st.multiselect("Owner", owners_of(everything), key="owner", bind="query-params", placeholder="Everyone")
-    st.slider("Minimum lead score", 0, 120, 0, step=5, key="min", bind="query-params")
-    st.multiselect("Confidence flags (all of)", list(FLAGS), key="flags", bind="query-params", placeholder="Any")
-    st.text_input("Search name or address", key="q", bind="query-params", placeholder="e.g. Riverside, Austin")
-    st.selectbox("Sort by", list(SORTS), key="sort", bind="query-params")
-    st.caption("Filters are part of the page address: copy the URL to share this exact view.")
+def return_to_view(owners: list[str], max_score: int) -> None:
+    """Coming back from a practice (the browser's Back lands on ``/?id=…&from=…``, an entry Streamlit's
+    page switch leaves in the history): put the filters the practice was opened from back in the
+    address, where the filter widgets read them, and drop the Practice page's parameters."""
+    if RETURN_PARAM not in st.query_params and "id" not in st.query_params:
+        return
+    back = LeadFilters.from_query(st.query_params.get(RETURN_PARAM, ""), owners=owners, max_score=max_score)
+    restored: dict[str, list[str]] = {}
+    for key, value in back.query_pairs():
+        restored.setdefault(key, []).append(value)
+    for key in ("id", RETURN_PARAM):
+        if key in st.query_params:
+            del st.query_params[key]
+    if restored and not any(k in st.query_params for k in FILTER_KEYS):
+        # The filter widgets are not bound yet in this run (the Practice page ran last), so the address
+        # may be set; the widgets then start from it, as on any shared link.
+        st.query_params.update(restored)
+        st.rerun()  # widgets seed from the address a run starts with
+
+
+def filter_sidebar(owners: list[str], max_score: int) -> None:
+    with st.sidebar:
+        st.subheader("Filters")
+        st.multiselect("Tier", TIERS, key="tier", bind="query-params", placeholder="All tiers")
+        st.multiselect("Owner", owners, key="owner", bind="query-params", placeholder="Everyone")
+        st.slider("Minimum lead score", 0, max_score, 0, step=5, key="min", bind="query-params")
+        st.multiselect("Confidence flags (all of)", list(FLAGS), format_func=FLAG_LABELS.get, key="flags",
+                       bind="query-params", placeholder="Any")
+        st.text_input("Search name or address", key="q", bind="query-params", placeholder="e.g. Riverside, Austin")
+        st.selectbox("Sort by", list(SORTS), key="sort", bind="query-params")
+        st.caption("Filters are part of the page address: copy the URL to share this exact view. "
+                   "A practice opened from here returns to it with the browser's Back or “← Leads”.")
+
+
+def open_practice(practice_id: str, filters: LeadFilters) -> NoReturn:
+    st.switch_page("pages/practice.py", query_params={"id": practice_id, RETURN_PARAM: filters.query()})
+
+
+def tier_metrics(all_leads: pd.DataFrame, view: pd.DataFrame, filters: LeadFilters) -> None:
+    """Practices per tier in this view; with filters on, the whole book's count beside each."""
+    shown, book = tier_counts(view), tier_counts(all_leads)
+    for column, tier in zip(st.columns(len(TIERS)), TIERS, strict=True):
+        column.metric(ui.tier_label(tier), f"{shown[tier]:,}",
+                      delta=f"of {book[tier]:,} in the book" if filters.active else None,
+                      delta_arrow="off", delta_color="off")
+
+
+def downloads(view: pd.DataFrame, left: DeltaGenerator,
+              right: DeltaGenerator) -> None:
+    # Files are built only when someone clicks (deferred download), not on every rerun; the grid's own
+    # toolbar download is off (.streamlit/config.toml) because it would write formulas raw.
+    left.download_button("Download CSV", lambda: table_bytes(export_frame(view), "csv"), "leads.csv", "text/csv",
+                         key="dl_csv", width="stretch", help="Formula-safe: cells a spreadsheet would run are text")
+    right.download_button("Download XLSX", lambda: table_bytes(export_frame(view), "xlsx"), "leads.xlsx",
+                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                          key="dl_xlsx", width="stretch", help="Formula-safe: cells a spreadsheet would run are text")
 
 
 @st.fragment(run_every="60s")
-def leads_table() -> None:
+def leads_table(bench: Workbench) -> None:
     all_leads = ui.leads(bench)  # re-read every minute: other sessions and syncs show up
-    counts = tier_counts(all_leads)
-    for column, tier in zip(st.columns(len(TIERS)), TIERS, strict=True):
-        column.metric(ui.tier_label(tier), f"{counts[tier]:,}")
     filters = LeadFilters.from_state(st.session_state)
     view = filter_leads(all_leads, filters)
-    st.caption(f"{len(view):,} of {len(all_leads):,} practices · {filters.describe()} · sorted by {filters.sort}")
+    tier_metrics(all_leads, view, filters)
+    st.caption(f"{len(view):,} of {len(all_leads):,} practices · {ui.md_escape(filters.describe())} · "
+               f"sorted by {ui.md_escape(filters.sort)}")
     if view.empty:
         st.info("No practice matches these filters. Clear a filter in the sidebar to see more.")
         return
-    shown = ["name", "lead_score", "tier", "flags", "initial_score", "owner", "status", "last_contact"]
-    if view["url"].notna().any():  # the Notion link only when there are pages
-        shown.append("url")
+    shown = display_frame(view)
     event = st.dataframe(
-        view[[*shown, "practice_id"]],  # only what is shown travels to the browser
+        shown,  # only what is shown travels to the browser
         key="leads_table",
         on_select="rerun",
         selection_mode="single-row",
         hide_index=True,
-        height=560,
-        column_order=shown,
+        height=grid_height(len(shown)),
+        placeholder="—",
         column_config={
-            "name": st.column_config.TextColumn("Practice", width="medium"),
-            "lead_score": st.column_config.ProgressColumn("Lead Score", min_value=0, max_value=120, format="%d"),
+            "name": st.column_config.TextColumn("Practice", width=210),
+            "lead_score": st.column_config.ProgressColumn("Lead Score", min_value=0, max_value=bench.config.max_total,
+                                                          format="%d"),
             "tier": st.column_config.TextColumn("Tier"),
-            "flags": st.column_config.ListColumn("Confidence Flags"),
+            "flags": st.column_config.TextColumn(
+                "Confidence Flags", width=260,  # two flags in full ("Medium confidence · No decision maker")
+                help="; ".join(f"{short} = {full}" for full, short in FLAG_LABELS.items())),
             "initial_score": st.column_config.NumberColumn("Initial Score", format="%d"),
             "owner": st.column_config.TextColumn("Owner"),
             "status": st.column_config.TextColumn("Status"),
@@ -77,24 +137,23 @@ def leads_table() -> None:
         },
     )
     rows = event.selection.rows if event else []
-    if rows:
-        chosen = view.iloc[rows[0]]
-        st.caption(f"Selected lead: {chosen['practice_id']}")
-        st.switch_page("pages/practice.py", query_params={"id": chosen["practice_id"]})
+    if rows:  # a click, or Space on a row with the keyboard
+        open_practice(view["practice_id"].iloc[rows[0]], filters)
     left, middle, right = st.columns([3, 1, 1], vertical_alignment="bottom")
-    top = view.head(500)
-    summary = top["lead_score"].map(lambda s: "–" if pd.isna(s) else str(s)) + " " + top["tier"]
-    labels = ui.practice_labels(top, summary)
-    pick = left.selectbox("Open a practice", list(labels), format_func=labels.get, index=None,
-                          key="open_practice", placeholder="Choose a practice to see why it scored what it did")
-    if pick:
-        st.switch_page("pages/practice.py", query_params={"id": pick})
-    # Files are built only when someone clicks (deferred download), not on every rerun.
-    middle.download_button("Download CSV", lambda: table_bytes(export_frame(view), "csv"), "leads.csv", "text/csv",
-                           key="dl_csv", width="stretch")
-    right.download_button("Download XLSX", lambda: table_bytes(export_frame(view), "xlsx"), "leads.xlsx",
-                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                          key="dl_xlsx", width="stretch")
+    ui.practice_picker(view, key="open_practice", button=f"Open a practice by name… ({len(view):,} in this view)",
+                       on_pick=lambda pid: open_practice(pid, filters), where=left)
+    downloads(view, middle, right)
 
 
-leads_table()
+bench = ui.workbench()
+st.title("Leads", anchor=False)
+if bench.notion_configured:
+    sync_sidebar(bench)
+everything = ui.leads(bench)
+if everything.empty:
+    ui.empty_book(bench)
+    st.stop()
+owners = owners_of(everything)
+return_to_view(owners, bench.config.max_total)
+filter_sidebar(owners, bench.config.max_total)
+leads_table(bench)

@@ -6,6 +6,8 @@ sees fresh data right after any writer — this app, another session or the CLI 
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -15,7 +17,7 @@ from data.demo import ensure_sample_book
 from data.notion import NotionError, NotionSettings, PropertyMapping
 from data.notion.sync import Workbench
 from data.store import Store, StoreError, default_db_path
-from data.views import prepare_leads
+from data.views import picker_labels, prepare_leads
 from scoring.config import ConfigError
 from scoring.features import FeatureTable
 from scoring.vector import BookScores, score_table
@@ -26,14 +28,24 @@ from scoring.vector import BookScores, score_table
 _MARKDOWN_SPECIALS = frozenset("\\`*_{}[]()<>#+-.!|~$:=\"'&%@^,;?/")
 
 
+# GitHub-flavoured Markdown turns bare "http://…", "www.…" and "name@host.tld" into links *after*
+# escapes are resolved (verified in Chromium: "http\\:\\/\\/evil\\.example" still became a live link), so
+# escaping alone cannot stop them. An invisible WORD JOINER (U+2060) inside each trigger breaks the
+# pattern while the text reads the same.
+_AUTOLINK_TRIGGER = re.compile(r"(?i)(?<![a-z0-9])(https?|ftp|mailto|xmpp|www)(?=[:.])|(@)")
+WORD_JOINER = "\u2060"
+
+
 def md_escape(text: object) -> str:
     """User text (a name, address, note, file name, query parameter) for any Streamlit call that renders
-    Markdown (titles, captions, messages, labels): every character Markdown could interpret is escaped,
-    so it shows literally. None → "—"."""
+    Markdown (titles, captions, messages, labels): every character Markdown could interpret is escaped
+    and bare URLs / e-mail addresses are kept from being auto-linked, so it shows literally (with an
+    invisible word joiner inside "http", "www" and "@"). None → "—"."""
     if text is None:
         return "—"
+    text = _AUTOLINK_TRIGGER.sub(lambda m: m.group(0) + WORD_JOINER, str(text))
     out = []
-    for ch in str(text):
+    for ch in text:
         if ch in _MARKDOWN_SPECIALS:
             out.append("\\" + ch)
         elif ch in "\r\n":
@@ -62,8 +74,26 @@ def _workbench(db_path: str) -> Workbench:
     return bench
 
 
+def _run_through_app() -> None:
+    """A server's first session that opens a page's address (a bookmarked /practice?id=…) is run by
+    Streamlit as an old-style pages/ page, without app.py: no wide layout, a navigation listing every
+    file in pages/. Streamlit decides that from a class attribute that app.py's st.navigation clears;
+    clear it here and rerun, so app.py runs and picks this same page (verified on streamlit 1.67)."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    # Only a session's first run can need it, and only that one may rerun: a rerun drops the widget
+    # event that started a run (AppTest resets the attribute before every run; a server sets it once).
+    if st.session_state.get("_through_app"):
+        return
+    st.session_state["_through_app"] = True
+    if getattr(PagesManager, "uses_pages_directory", False):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def workbench() -> Workbench:
     """The shared workbench; a store or settings problem stops the page with a sentence, not a traceback."""
+    _run_through_app()
     try:
         return _workbench(str(default_db_path()))
     except (StoreError, NotionError, ConfigError) as exc:
@@ -106,17 +136,42 @@ def book_scores(bench: Workbench) -> BookScores:
 
 
 def practice_labels(frame: pd.DataFrame, extra: pd.Series | None = None) -> dict[str, str]:
-    """Unique, human labels for pickers: name · address (plus the id when two still look alike)."""
-    base = (frame["name"].fillna("(no name)") + " · " + frame["address"].fillna("no address")).tolist()
+    """Unique, short labels for pickers (practice id → label): the name alone, "name · address" where
+    names repeat, then the id where those still repeat (``extra``, if given, is appended: "… — 92 Hot").
+    Short, because a picker over 10,000 practices sends every label to the browser."""
+    labels = picker_labels(frame)
     if extra is not None:
-        base = [f"{b} — {e}" for b, e in zip(base, extra.tolist(), strict=True)]
-    seen: dict[str, int] = {}
-    for label in base:
-        seen[label] = seen.get(label, 0) + 1
-    return {
-        pid: (label if seen[label] == 1 else f"{label} (#{pid})")
-        for pid, label in zip(frame["practice_id"].tolist(), base, strict=True)
-    }
+        labels = {pid: f"{label} — {e}" for (pid, label), e in zip(labels.items(), extra.tolist(), strict=True)}
+    return labels
+
+
+def practice_picker(frame: pd.DataFrame, *, key: str, button: str, on_pick: Callable[[str], None],
+                    where: Any = st) -> None:
+    """A button that opens a dialog listing every practice of ``frame`` by name (type to search); the
+    chosen practice id goes to ``on_pick``. The list travels to the browser only when the dialog
+    opens: 10,000 names in the page itself held back the Leads table's first paint by ~0.6 s."""
+    flag = f"{key}_open"
+    if where.button(button, key=f"{key}_button", width="stretch", help="Type a name to find any practice"):
+        st.session_state[flag] = True
+    if st.session_state.get(flag):  # open until a practice is chosen or the dialog is dismissed
+        _picker_dialog(frame, key, on_pick)
+
+
+def _close_picker(key: str) -> None:
+    st.session_state.pop(f"{key}_open", None)
+
+
+@st.dialog("Open a practice", width="large", on_dismiss=lambda: [_close_picker(k) for k in _PICKERS])
+def _picker_dialog(frame: pd.DataFrame, key: str, on_pick: Callable[[str], None]) -> None:
+    labels = practice_labels(frame)
+    pick = st.selectbox(f"Open a practice ({len(labels):,} in this view)", list(labels), format_func=labels.get,
+                        index=None, key=key, placeholder="Type a name to see why it scored what it did")
+    if pick:
+        _close_picker(key)
+        on_pick(pick)
+
+
+_PICKERS = ("open_practice", "practice_pick")  # every picker key (a dismissed dialog closes whichever is open)
 
 
 def tier_label(tier: str | None) -> str:
@@ -153,9 +208,10 @@ def notion_status(bench: Workbench) -> str:
 
 
 def show_error(prefix: str, exc: BaseException) -> None:
+    """``prefix`` (Markdown, user text in it already escaped): the error in one sentence, as text."""
     from data.notion import describe_error
 
-    st.error(f"{prefix}: {describe_error(exc)}")
+    st.error(f"{prefix}: {md_escape(describe_error(exc))}")
 
 
 def remember(key: str, value: Any) -> None:

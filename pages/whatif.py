@@ -1,187 +1,369 @@
-"""What-if lab: try thresholds, multipliers, size bands and points on the whole book; save; apply."""
+"""What-if lab: try thresholds, multipliers, size bands and points on the whole book; save; apply.
+
+Every control always shows the value the results on screen were computed with: controls are loaded
+into session state from one configuration (the active one, a saved version, or a draft another page
+sends) before they are drawn, never reset by deleting keys (the browser would keep its old value).
+
+Draft protocol (for other pages): put ``{"config": ScoringConfig, "source": str}`` in
+``st.session_state["whatif_draft"]`` and switch here; the lab loads every control from it, not applied.
+"""
+
+from __future__ import annotations
 
 import time
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from data.figures import movement_figure, tier_counts_figure
+from data.files import table_bytes
+from data.notion.sync import Workbench
+from data.practice_view import when
+from data.versions import Version, activate, same_settings, versions
+from data.whatif_controls import (
+    CONTROL_FIELDS,
+    FIELD_LABELS,
+    TIER_FIELDS,
+    bands_frame,
+    build_config,
+    control_values,
+    emr_key,
+    emr_label,
+    highest_score,
+    problems_in_words,
+)
+from data.whatif_view import MOVERS_SHOWN, change_text, counts_table, matrix_table, movers_table
 from pages import ui
-from pages.evidence_panels import receive_draft, whatif_evidence
+from pages.evidence_panels import whatif_evidence
 from scoring.config import ConfigError, ScoringConfig
-from scoring.vector import retier, score_table
+from scoring.vector import BookScores, retier, score_table
 from scoring.whatif import TIER_ORDER, movement_matrix, movers, tier_counts
 
-bench = ui.workbench()
-store = bench.store
-st.title("What-if lab")
-if ui.leads(bench).empty:
-    ui.empty_book(bench)
-    st.stop()
+DRAFT_KEY = "whatif_draft"  # {"config": ScoringConfig, "source": str}, popped on arrival
+LOADED, GEN, RELOAD = "w_loaded", "w_gen", "w_reload"
+BANDS, SNAPSHOT = "w_bands_data", "w_snapshot"  # the band editor's data; the controls as last drawn
+CONFIRM = "w_confirm"  # the version whose Apply awaits confirmation
+TOP = "w_top"  # where the threshold sliders end now
+ACTIVE_SOURCE = "the active configuration"
+# The points controls: (column, session key, lowest value, usual highest value) — the highest grows to
+# hold a loaded value beyond it.
+POINT_CONTROLS = [
+    (1, "w_emr_other", 0, 100), (2, "w_booking", 0, 100), (2, "w_tele", 0, 100), (2, "w_tech_cap", 0, 200),
+    (0, "w_per_point", 1, 1000), (0, "w_reviews_max", 0, 100), (1, "w_website", 0, 100), (1, "w_locations", 0, 100),
+    (2, "w_cap_full", 0, 200), (1, "w_dm", 0, 100),
+]
+md = ui.md_escape
 
-flash = ui.recall("whatif")
-if flash:
-    st.success(flash)
 
-base: ScoringConfig = bench.config
-active = store.active_config()
-st.caption(f"Starting from the active configuration **{base.config_version}**"
-           + ("" if active else " (SPEC defaults — nothing saved yet)")
-           + ". Nothing changes for anyone until you save a version and apply it.")
-if st.button("Reset the controls to the active configuration", key="reset_controls"):
-    for key in [k for k in st.session_state if str(k).startswith("w_")]:
-        del st.session_state[key]
+# ---- loading the controls --------------------------------------------------------------------------
+
+
+def load_controls(cfg: ScoringConfig, source: str, active_fp: str, *, draft: bool = False) -> None:
+    """Every control shows ``cfg`` from this run on. Call before the controls are drawn in a run."""
+    st.session_state.update(control_values(cfg))
+    st.session_state[BANDS] = bands_frame(cfg)
+    st.session_state[LOADED] = {"config": cfg, "source": source, "draft": draft, "active_fp": active_fp}
+    st.session_state[GEN] = st.session_state.get(GEN, 0) + 1  # a fresh band editor (its edits are its state)
+    st.session_state.pop(SNAPSHOT, None)
+
+
+def keep_controls_current(bench: Workbench) -> None:
+    """Load the controls when they must change: on the first visit, for a draft another page sent, for
+    a version chosen under Versions, and when the active configuration changed (an Apply here or in
+    another session) while they still showed the old one unedited. Coming back from another page
+    (Streamlit dropped the widgets' state), they show what they showed before."""
+    active = bench.config
+    draft = st.session_state.pop(DRAFT_KEY, None)
+    reload = st.session_state.pop(RELOAD, None)
+    loaded = st.session_state.get(LOADED)
+    if draft is not None:
+        load_controls(draft["config"], str(draft["source"]), active.fingerprint, draft=True)
+    elif reload is not None:
+        load_controls(reload["config"], reload["source"], active.fingerprint)
+    elif loaded is None:
+        load_controls(active, ACTIVE_SOURCE, active.fingerprint)
+    elif any(k not in st.session_state for k in control_values(loaded["config"])):
+        snapshot = st.session_state.get(SNAPSHOT)
+        if snapshot is None:
+            load_controls(loaded["config"], loaded["source"], loaded["active_fp"], draft=loaded["draft"])
+        else:
+            st.session_state.update(snapshot["values"])
+            st.session_state[BANDS] = snapshot["bands"]
+            st.session_state[GEN] += 1
+    if (loaded is not None and draft is None and reload is None and loaded["source"] == ACTIVE_SOURCE
+            and loaded["active_fp"] != active.fingerprint and not edited()):
+        load_controls(active, ACTIVE_SOURCE, active.fingerprint)
+
+
+def control_state() -> dict[str, Any]:
+    cfg = st.session_state[LOADED]["config"]
+    return {k: st.session_state[k] for k in control_values(cfg)}
+
+
+def edited() -> bool:
+    """Whether the controls differ from the configuration they were loaded from."""
+    cfg = st.session_state[LOADED]["config"]
+    snapshot = st.session_state.get(SNAPSHOT)
+    bands_changed = snapshot is not None and not snapshot["bands"].equals(bands_frame(cfg))
+    return control_state() != control_values(cfg) or bands_changed
+
+
+# ---- the controls ------------------------------------------------------------------------------------
+
+
+def upto(key: str, limit: int) -> int:
+    """A points control's upper end: ``limit``, or the loaded value when a draft or file went beyond it."""
+    return max(limit, int(st.session_state.get(key) or 0))
+
+
+def controls(base: ScoringConfig) -> pd.DataFrame:
+    """Draw every control (values from session state); returns the size bands as edited."""
+    tiers_tab, size_tab, points_tab = st.tabs(["Tiers and confidence", "Practice size bands", "Component points"])
+    with points_tab:  # drawn first: the tier sliders end at the highest score these points allow
+        columns = st.columns(3)
+        columns[0].text_input("Call volume points for 0, 1, 2, 3+ distinct numbers", key="w_calls")
+        for i in range(len(base.emr_tiers)):
+            columns[1].number_input(md(emr_label(base, i)), 0, upto(emr_key(i), 100), step=1, key=emr_key(i))
+        for column, key, lowest, limit in POINT_CONTROLS:
+            columns[column].number_input(FIELD_LABELS[CONTROL_FIELDS[key]], lowest, upto(key, limit), step=1, key=key)
+    with size_tab:
+        st.caption("Vet counts from *min* to *max* score *points*; leave the last band's max empty for “and more”.")
+        bands = st.data_editor(
+            st.session_state[BANDS], key=f"w_bands_{st.session_state[GEN]}", num_rows="dynamic", hide_index=True,
+            width="stretch",
+            column_config={"min": st.column_config.NumberColumn("min vets", step=1, min_value=1),
+                           "max": st.column_config.NumberColumn("max vets", step=1, min_value=1),
+                           "points": st.column_config.NumberColumn("points", step=1, min_value=0),
+                           "label": st.column_config.TextColumn("label", max_chars=40)},
+        )
+    st.session_state[SNAPSHOT] = {"values": control_state(), "bands": bands}  # kept across page visits
+    top = highest_score(base, control_state(), bands)
+    if st.session_state.get(TOP) != top:  # a slider whose end moved is a new widget: give it its value again
+        for key in ("w_hot", "w_warm"):  # (only then: re-sending it while keys are pressed would undo them)
+            st.session_state[key] = min(max(int(st.session_state[key]), 0), top)
+        st.session_state[TOP] = top
+    with tiers_tab:
+        c1, c2 = st.columns(2)
+        c1.slider("Hot from (lead score ≥)", 0, top, key="w_hot", help=f"0 to {top}, the highest possible score")
+        c2.slider("Warm from (lead score ≥)", 0, top, key="w_warm", help="Must be below “Hot from”")
+        c1, c2, c3 = st.columns(3)
+        for column, level in zip((c1, c2, c3), ("high", "medium", "low"), strict=True):
+            lowest = min(0.01, float(st.session_state[f"w_{level}"]))  # a draft may hold a valid 0.005
+            column.number_input(FIELD_LABELS[f"confidence_multipliers.{level}"], lowest, 1.0, step=0.05, format="%.2f",
+                                key=f"w_{level}", help="Greater than 0 and at most 1: lead score = total × this")
+    st.session_state[SNAPSHOT]["values"] = control_state()
+    return bands
+
+
+# ---- results -----------------------------------------------------------------------------------------
+
+
+def recompute(bench: Workbench, candidate: ScoringConfig) -> tuple[BookScores, BookScores, float, bool]:
+    before = ui.book_scores(bench)
+    started = time.perf_counter()
+    base = bench.config
+    same_components = {k: v for k, v in candidate.scoring_dict().items() if k not in TIER_FIELDS} == {
+        k: v for k, v in base.scoring_dict().items() if k not in TIER_FIELDS}
+    after = retier(before, candidate) if same_components else score_table(ui.book(bench), candidate)
+    return before, after, (time.perf_counter() - started) * 1000, same_components
+
+
+def thousands(frame: pd.DataFrame) -> dict[str, Any]:
+    """Counts with thousands separators ("1,284") in a table's numeric columns."""
+    return {c: st.column_config.NumberColumn(format="localized") for c in frame.columns
+            if pd.api.types.is_numeric_dtype(frame[c])}
+
+
+def results(bench: Workbench, candidate: ScoringConfig) -> None:
+    before, after, elapsed_ms, retiered = recompute(bench, candidate)
+    active = bench.config.config_version
+    counts = tier_counts(before, after)
+    st.subheader("On the whole book", anchor=False)
+    st.caption(f"{len(after):,} practices recomputed in {elapsed_ms:.1f} ms"
+               + (" (re-tiered: components unchanged)" if retiered else "")
+               + f", compared with the active configuration {md(active)}.")
+    for column, tier in zip(st.columns(len(TIER_ORDER)), TIER_ORDER, strict=True):
+        change = int(counts.loc[tier, "change"])
+        # The arrow is the metric's own icon, so the number is unsigned: "↓ 61", never "↓ -61".
+        column.metric(ui.tier_label(tier), f"{counts.loc[tier, 'after']:,}",
+                      delta=f"{abs(change):,}" if change else None,
+                      delta_arrow="up" if change > 0 else "down", delta_color="off")
+    matrix = movement_matrix(before, after)
+    left, right = st.columns(2)
+    left.plotly_chart(tier_counts_figure(counts), width="stretch", key="whatif_counts")
+    right.plotly_chart(movement_figure(matrix), width="stretch", key="whatif_movement")
+    st.markdown("**Who moves where** — rows: the tier now; columns: the tier with these settings")
+    shown = matrix_table(matrix, "Now", "with these settings")
+    st.dataframe(shown, hide_index=True, width="stretch", key="movement_matrix", column_config=thousands(shown))
+    whatif_evidence(bench, before, after)  # evidence before vs after (pages/evidence_panels.py)
+    moved = movers(before, after)
+    st.markdown(f"**{len(moved):,} practices change tier**")
+    if not moved.empty:
+        names = ui.leads(bench).set_index("practice_id")["name"]
+        shown = movers_table(moved, names)
+        st.dataframe(shown, hide_index=True, width="stretch", key="movers", placeholder="—",
+                     column_order=[c for c in shown.columns if c != "practice_id"])
+        if len(moved) > MOVERS_SHOWN:
+            st.caption(f"The {MOVERS_SHOWN} biggest score changes of {len(moved):,}; the download has them all.")
+        st.download_button("Download every practice that changes tier (CSV)",
+                           lambda: table_bytes(movers_table(moved, names, limit=None), "csv"),
+                           "tier-changes.csv", "text/csv", key="movers_csv")
+
+
+def save_form(bench: Workbench, candidate: ScoringConfig) -> None:
+    st.subheader("Save these settings as a version", anchor=False)
+    with st.form("save_version", clear_on_submit=False):
+        c1, c2 = st.columns([1, 2])
+        name = c1.text_input("Name", placeholder="e.g. spring-push", key="w_save_name")
+        note = c2.text_input("Note (why)", placeholder="e.g. more Hot leads for the conference follow-up",
+                             key="w_save_note")
+        if not st.form_submit_button("Save version"):
+            return
+    same = same_settings(versions(bench.store), candidate)
+    if same is not None:
+        st.info(f"These settings are already saved as {md(same.title())}: nothing new to save. "
+                "Choose it under Versions to compare or apply it.")
+        return
+    try:
+        saved = bench.store.save_config(name, candidate, note)
+    except ConfigError as exc:
+        st.error(" ".join(problems_in_words(exc)))
+        return
+    ui.remember("whatif", f"Saved as {saved.label}. Apply it under Versions to rescore the book with it.")
     st.rerun()
 
-receive_draft(base)  # evidence: INTERIM draft receiver (pages/evidence_panels.py), reconciled at merge
-tiers_tab, size_tab, points_tab = st.tabs(["Tiers and confidence", "Practice size bands", "Component points"])
-with tiers_tab:
-    c1, c2 = st.columns(2)
-    hot = c1.slider("Hot from (lead score ≥)", 0, 150, base.hot_tier_min, key="w_hot")
-    warm = c2.slider("Warm from (lead score ≥)", 0, 150, base.warm_tier_min, key="w_warm")
-    m = base.confidence_multipliers
-    c1, c2, c3 = st.columns(3)
-    high = c1.number_input("Multiplier, high confidence", 0.0, 1.0, float(m.high), 0.05, format="%.2f", key="w_high")
-    medium = c2.number_input("Multiplier, medium confidence", 0.0, 1.0, float(m.medium), 0.05, format="%.2f",
-                             key="w_medium")
-    low = c3.number_input("Multiplier, low confidence", 0.0, 1.0, float(m.low), 0.05, format="%.2f", key="w_low")
-with size_tab:
-    st.caption("Vet counts from *min* to *max* score *points*; leave the last band's max empty for “and more”.")
-    bands = st.data_editor(
-        pd.DataFrame([b.model_dump() for b in base.size_bands]), key="w_bands", num_rows="dynamic",
-        hide_index=True, width="stretch",
-        column_config={"min": st.column_config.NumberColumn("min vets", step=1),
-                       "max": st.column_config.NumberColumn("max vets", step=1),
-                       "points": st.column_config.NumberColumn("points", step=1),
-                       "label": st.column_config.TextColumn("label")},
-    )
-with points_tab:
-    c1, c2, c3 = st.columns(3)
-    calls = c1.text_input("Call volume points for 0, 1, 2, 3+ distinct numbers",
-                          ", ".join(str(p) for p in base.call_volume_points), key="w_calls")
-    emr = {t.label: c2.number_input(f"EMR {t.label} ({', '.join(t.names)})", 0, 100, t.points, key=f"w_emr_{i}")
-           for i, t in enumerate(base.emr_tiers)}
-    emr_other = c2.number_input("Any other EMR", 0, 100, base.emr_other_points, key="w_emr_other")
-    booking = c3.number_input("Online booking", 0, 100, base.online_booking_points, key="w_booking")
-    tele = c3.number_input("Telemedicine", 0, 100, base.telemedicine_points, key="w_tele")
-    tech_cap = c3.number_input("Technology cap", 0, 200, base.technology_cap, key="w_tech_cap")
-    c1, c2, c3 = st.columns(3)
-    per_point = c1.number_input("Reviews per point", 1, 1000, base.reviews_per_point, key="w_per_point")
-    reviews_max = c1.number_input("Review points cap", 0, 100, base.reviews_points_max, key="w_reviews_max")
-    website = c2.number_input("Website", 0, 100, base.website_points, key="w_website")
-    locations = c2.number_input("Multiple locations", 0, 100, base.multiple_locations_points, key="w_locations")
-    cap_full = c3.number_input("Baseline cap (enriched)", 0, 200, base.baseline_cap_full, key="w_cap_full")
-    dm = c3.number_input("Decision maker found", 0, 100, base.decision_maker_points, key="w_dm")
 
-
-def candidate_config() -> ScoringConfig:
+@st.fragment
+def lab(bench: Workbench) -> None:
+    """Controls, results and saving: a control change reruns only this part of the page."""
+    loaded = st.session_state[LOADED]
+    top_left, top_right = st.columns([3, 1], vertical_alignment="center")
+    if loaded["draft"]:
+        top_left.info(f"Draft from {md(loaded['source'])} — not applied; save and apply it to use it.")
+    else:
+        top_left.caption(f"The controls started from {md(loaded['source'])} "
+                         f"({md(loaded['config'].config_version)}). Nothing changes for anyone until you save a "
+                         "version and apply it.")
+    if top_right.button("Reset to the active configuration", key="reset_controls", width="stretch"):
+        load_controls(bench.config, ACTIVE_SOURCE, bench.config.fingerprint)
+        loaded = st.session_state[LOADED]
+    bands = controls(loaded["config"])
     try:
-        call_points = [int(p) for p in calls.replace(";", ",").split(",") if p.strip()]
-    except ValueError:
-        raise ConfigError("call_volume_points must be whole numbers separated by commas",
-                          [("call_volume_points", "must be whole numbers separated by commas")]) from None
-    size = [{k: (None if pd.isna(v) else v) for k, v in row.items()} for row in bands.to_dict("records")]
-    return base.with_changes(
-        hot_tier_min=hot, warm_tier_min=warm,
-        confidence_multipliers={"high": high, "medium": medium, "low": low},
-        size_bands=[b for b in size if b.get("min") is not None or b.get("points") is not None],
-        call_volume_points=call_points,
-        emr_tiers=[t.model_copy(update={"points": emr[t.label]}).model_dump() for t in base.emr_tiers],
-        emr_other_points=emr_other, online_booking_points=booking, telemedicine_points=tele,
-        technology_cap=tech_cap, reviews_per_point=per_point, reviews_points_max=reviews_max,
-        website_points=website, multiple_locations_points=locations, baseline_cap_full=cap_full,
-        decision_maker_points=dm,
+        candidate = build_config(loaded["config"], control_state(), bands)
+    except ConfigError as exc:
+        st.error("These settings cannot be used, so the results below are hidden until they are fixed:\n"
+                 + "\n".join(f"- {md(p)}" for p in problems_in_words(exc)))
+        return
+    results(bench, candidate)
+    st.divider()
+    save_form(bench, candidate)
+
+
+# ---- versions ----------------------------------------------------------------------------------------
+
+
+def versions_section(bench: Workbench) -> None:
+    st.divider()
+    st.subheader("Versions", anchor=False)
+    listed = versions(bench.store)
+    st.dataframe(
+        pd.DataFrame([{"Version": v.label, "Active": "✓ active" if v.active else "",
+                       "Saved": when(v.saved_at) if v.saved_at else "—",
+                       "Note": v.note} for v in listed]),
+        hide_index=True, width="stretch", key="versions_table",
     )
+    by_label = {v.label: v for v in listed}
+    pick = st.selectbox("Version", list(by_label), format_func=lambda label: by_label[label].title(), key="w_version")
+    chosen = by_label[pick]
+    active = next(v for v in listed if v.active)
+    c1, c2, c3 = st.columns(3)
+    if c1.button("Load into the controls", key="load_version", width="stretch",
+                 help="Show this version's settings in the controls above (nothing is applied)"):
+        st.session_state[RELOAD] = {"config": chosen.config, "source": f"version {chosen.label}"}
+        st.rerun()
+    compare = c2.button("Compare with the active configuration", key="compare", width="stretch",
+                        disabled=chosen.active)
+    if chosen.active:
+        c3.caption(f"{md(chosen.label)} is the active configuration: applying it again would change nothing.")
+    elif c3.button(f"Apply {md(chosen.label)}…", key="apply", type="primary", width="stretch",
+                   help="Make this version active and rescore every practice (asks first)"):
+        st.session_state[CONFIRM] = chosen.label
+    pending = by_label.get(st.session_state.get(CONFIRM, ""))
+    if pending is not None and not pending.active:
+        confirm_apply(bench, pending, active)  # open until confirmed, cancelled or dismissed
+    if compare and not chosen.active:
+        before = ui.book_scores(bench)
+        other = score_table(ui.book(bench), chosen.config)
+        now, then = f"{active.label} (active)", chosen.label
+        counts = counts_table(tier_counts(before, other), now, then)
+        st.dataframe(counts, hide_index=True, width="stretch", key="compare_counts", column_config=thousands(counts))
+        compared = matrix_table(movement_matrix(before, other), now, then)
+        st.dataframe(compared, hide_index=True, width="stretch", key="compare_matrix",
+                     column_config=thousands(compared))
 
 
-try:
-    candidate = candidate_config()
-except ConfigError as exc:
-    st.error("These settings cannot be used:\n" + "\n".join(f"- **{f}** {msg}" for f, msg in exc.problems)
-             if exc.problems else str(exc))
-    st.stop()
+def _dismiss() -> None:
+    st.session_state.pop(CONFIRM, None)
 
-table = ui.book(bench)
-before = ui.book_scores(bench)
-started = time.perf_counter()
-tier_only = {"hot_tier_min", "warm_tier_min", "confidence_multipliers"}
-same_components = {k: v for k, v in candidate.scoring_dict().items() if k not in tier_only} == {
-    k: v for k, v in base.scoring_dict().items() if k not in tier_only}
-after = retier(before, candidate) if same_components else score_table(table, candidate)
-elapsed_ms = (time.perf_counter() - started) * 1000
 
-counts = tier_counts(before, after)
-st.subheader("On the whole book")
-st.caption(f"{len(table):,} practices recomputed in {elapsed_ms:.1f} ms"
-           + (" (re-tiered: components unchanged)" if same_components else ""))
-for column, tier in zip(st.columns(len(TIER_ORDER)), TIER_ORDER, strict=True):
-    column.metric(ui.tier_label(tier), f"{counts.loc[tier, 'after']:,}",
-                  delta=int(counts.loc[tier, "change"]) or None, delta_color="off")
-left, right = st.columns(2)
-left.plotly_chart(tier_counts_figure(counts), width="stretch", key="whatif_counts")
-matrix = movement_matrix(before, after)
-right.plotly_chart(movement_figure(matrix), width="stretch", key="whatif_movement")
-st.markdown("**Movement matrix** (rows: tier now, columns: tier with these settings)")
-st.dataframe(matrix, width="stretch", key="movement_matrix")
-whatif_evidence(bench, before, after)  # evidence before vs after (pages/evidence_panels.py)
-moved = movers(before, after)
-book_leads = ui.leads(bench)
-names = dict(zip(book_leads["practice_id"], book_leads["name"], strict=True))
-st.markdown(f"**{len(moved):,} practices change tier**")
-if not moved.empty:
-    st.dataframe(moved.assign(practice=moved["practice_id"].map(names)), hide_index=True, width="stretch",
-                 key="movers", column_order=["practice", "old_tier", "new_tier", "old_score", "new_score", "change"])
+@st.dialog("Apply this version?", width="medium", on_dismiss=_dismiss)
+def confirm_apply(bench: Workbench, chosen: Version, active: Version) -> None:
+    before = ui.book_scores(bench)
+    after = score_table(ui.book(bench), chosen.config)
+    moved = movers(before, after)
+    counts = tier_counts(before, after)
+    shifts = ", ".join(f"{t} {change_text(int(c))}" for t, c in counts["change"].items() if c)
+    st.markdown(f"**{md(chosen.label)}** replaces **{md(active.label)}** as the active configuration, and all "
+                f"{len(after):,} practices are rescored with it.")
+    st.markdown(f"**{len(moved):,} practices change tier**" + (f" ({shifts})." if shifts else "."))
+    leads = ui.leads(bench)
+    pages = int((leads["source"] == "notion").sum())
+    if bench.notion_configured and pages:
+        minutes = pages / 3 / 60
+        st.markdown(f"**Notion will be written:** the score properties of {pages:,} pages are updated (at Notion's "
+                    f"3 requests a second, about {max(minutes, 1):.0f} min; writes that fail are retried later).")
+    else:
+        st.markdown("**Notion will not be written:** "
+                    + ("no practice here comes from Notion." if bench.notion_configured else
+                       "Notion is not connected, so only this workbench's scores change."))
+    c1, c2 = st.columns(2)
+    if c2.button("Cancel", key="cancel_apply", width="stretch"):
+        _dismiss()
+        st.rerun()
+    if c1.button(f"Apply {md(chosen.label)}", key="confirm_apply", type="primary", width="stretch"):
+        _dismiss()
+        apply_version(bench, chosen)
 
-st.divider()
-st.subheader("Save these settings as a version")
-with st.form("save_version", clear_on_submit=False):
-    c1, c2 = st.columns([1, 2])
-    name = c1.text_input("Name", placeholder="e.g. spring-push", key="w_save_name")
-    note = c2.text_input("Note (why)", placeholder="e.g. more Hot leads for the conference follow-up",
-                         key="w_save_note")
-    if st.form_submit_button("Save version"):
-        try:
-            saved = store.save_config(name, candidate, note)
-        except ConfigError as exc:
-            st.error(str(exc))
-        else:
-            ui.remember("whatif", f"Saved as {saved.label}. Apply it below to rescore the book with it.")
-            st.rerun()
 
-st.subheader("Versions")
-versions = store.configs()
-if not versions:
-    st.caption("No saved versions yet: the SPEC defaults are active.")
-    st.stop()
-st.dataframe(
-    pd.DataFrame([{"version": v.label, "active": "✓ active" if v.active else "", "saved": v.created_at,
-                   "note": v.note} for v in versions]),
-    hide_index=True, width="stretch", key="versions_table",
-)
-labels = {v.id: v.label + (" (active)" if v.active else "") for v in versions}
-pick = st.selectbox("Version", list(labels), format_func=labels.get, key="w_version")
-chosen = next(v for v in versions if v.id == pick)
-c1, c2 = st.columns(2)
-if c1.button("Compare with the active configuration", key="compare"):
-    other = score_table(table, chosen.config)
-    st.dataframe(tier_counts(before, other).rename(columns={"before": "active", "after": chosen.label}),
-                 width="stretch", key="compare_counts")
-    st.dataframe(movement_matrix(before, other), width="stretch", key="compare_matrix")
-if c2.button(f"Apply {chosen.label}", key="apply", type="primary",
-             help="Make this version active and rescore every practice (writing back to Notion when connected)"):
-    store.activate_config(chosen.id)
+def apply_version(bench: Workbench, chosen: Version) -> None:
+    activate(bench.store, chosen)
     bar = st.progress(0.0, text="Rescoring the book…")
     try:
         report = bench.rescore(
-            trigger="apply", config=chosen.config,
+            trigger="apply", config=bench.config,
             progress=lambda done, total: bar.progress(done / max(total, 1), text=f"Rescored {done:,} of {total:,}"),
             write_progress=lambda done, total: bar.progress(
                 done / max(total, 1), text=f"Written to Notion: {done:,} of {total:,}"),
         )
     except Exception as exc:
-        ui.show_error(f"{chosen.label} is active, but rescoring stopped; run it again from Operations", exc)
-    else:
-        for key in [k for k in st.session_state if str(k).startswith("w_") and k != "w_version"]:
-            del st.session_state[key]
-        ui.remember("whatif", f"{chosen.label} is active. {report.summary()}")
-        st.rerun()
+        ui.show_error(f"{md(chosen.label)} is active, but rescoring stopped; run it again from Operations", exc)
+        return
+    st.session_state[RELOAD] = {"config": bench.config, "source": ACTIVE_SOURCE}
+    ui.remember("whatif", f"{chosen.label} is active: {report.summary()}.")
+    st.rerun()
+
+
+# ---- the page ----------------------------------------------------------------------------------------
+
+bench = ui.workbench()
+st.title("What-if lab", anchor=False)
+if ui.leads(bench).empty:
+    ui.empty_book(bench)
+    st.stop()
+flash = ui.recall("whatif")
+if flash:
+    st.success(md(flash))
+keep_controls_current(bench)
+lab(bench)
+versions_section(bench)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 
 import openpyxl
@@ -13,7 +14,18 @@ from data.figures import components_figure, history_figure, movement_figure, sco
 from data.files import InputError, neutralise_formula, table_bytes
 from data.files.importer import import_upload, preview_upload
 from data.store import Store
-from data.views import LeadFilters, data_quality, export_frame, filter_leads, prepare_leads, sort_leads
+from data.views import (
+    SORTS,
+    LeadFilters,
+    data_quality,
+    display_frame,
+    export_frame,
+    filter_leads,
+    grid_height,
+    picker_labels,
+    prepare_leads,
+    sort_leads,
+)
 from scoring.engine import score_record
 from scoring.features import FeatureTable
 from tests.scoring.records import full_record
@@ -92,8 +104,8 @@ def test_export_is_formula_safe_in_csv_and_xlsx() -> None:
     leads = prepare_leads(raw_leads())
     leads.loc[0, "name"] = '=HYPERLINK("http://x","y")'
     view = export_frame(filter_leads(leads, LeadFilters()))
-    csv = table_bytes(view, "csv").decode()
-    assert "'=HYPERLINK" in csv
+    text = table_bytes(view, "csv").decode()
+    assert "'=HYPERLINK" in text
     sheet = openpyxl.load_workbook(io.BytesIO(table_bytes(view, "xlsx"))).active
     assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
     assert neutralise_formula("-5") == "-5" and neutralise_formula("@SUM(A1)") == "'@SUM(A1)"
@@ -174,3 +186,118 @@ def test_import_preview_reports_each_row_and_imports(tmp_path) -> None:  # type:
         preview_upload("book.txt", b"x")
     with pytest.raises(InputError, match="no rows"):
         preview_upload("book.csv", b"practice_id,name\n")
+
+
+# ---- exports after an import with extra columns (issue 9's blocker) -------------------------------
+
+
+def leads_with_extras(extras: list[dict | None]) -> pd.DataFrame:
+    """The store's leads frame as an import leaves it: `extra` is JSON text, or None without extras."""
+    raw = raw_leads().head(len(extras)).copy()
+    raw["extra"] = [orjson.dumps(e).decode() if e else None for e in extras]
+    raw["initial_score"] = [64.0, None, 50.0, 50.0, 50.0]
+    return prepare_leads(raw)
+
+
+@pytest.mark.parametrize(
+    ("extras", "territory"),
+    [
+        ([{"territory": "North"}, None, {"territory": "South", "region": 3}, None, None],
+         ["North", None, "South", None, None]),  # some rows only
+        ([None] * 5, None),  # none
+        ([{"territory": t} for t in "ABCDE"], list("ABCDE")),  # all
+        ([{"territory": "North"}, {}, None, {"territory": None}, None], ["North", None, None, None, None]),
+    ],
+    ids=["some-rows", "no-rows", "all-rows", "empty-and-null"],
+)
+def test_export_after_an_import_with_extra_columns(extras: list, territory: list | None) -> None:
+    view = filter_leads(leads_with_extras(extras), LeadFilters(sort="Practice name"))
+    frame = export_frame(view)
+    if territory is None:
+        assert "territory" not in frame.columns
+    else:
+        by_id = dict(zip(frame["practice_id"], frame["territory"], strict=True))
+        assert [by_id[p] for p in "abcde"] == territory
+    # Both downloads build; missing values are empty cells, never "nan".
+    text = table_bytes(frame, "csv").decode()
+    assert "nan" not in text.lower() and "<NA>" not in text
+    sheet = openpyxl.load_workbook(io.BytesIO(table_bytes(frame, "xlsx"))).active
+    assert sheet.max_row == len(frame) + 1
+
+
+def test_export_scores_are_integers_not_floats() -> None:
+    frame = export_frame(filter_leads(leads_with_extras([None] * 5), LeadFilters(sort="Practice name")))
+    assert str(frame["initial_score"].dtype) == "Int64" and str(frame["lead_score"].dtype) == "Int64"
+    alpha, beta = list(csv.DictReader(io.StringIO(table_bytes(frame, "csv").decode())))[:2]
+    assert alpha["initial_score"] == "64" and alpha["lead_score"] == "95"
+    assert beta["initial_score"] == ""  # missing stays empty, not "nan" or "<NA>"
+
+
+def test_a_fractional_initial_score_is_kept() -> None:
+    raw = raw_leads()
+    raw["initial_score"] = [72.5, 50.0, None, 50.0, 50.0]
+    assert export_frame(prepare_leads(raw))["initial_score"].tolist()[0] == 72.5
+
+
+# ---- the Leads view: the way back, the grid's data, the picker -------------------------------------
+
+
+def test_filters_travel_as_a_query_string_and_back() -> None:
+    filters = LeadFilters(tiers=["Hot", "Warm"], owners=["Marcus Lee"], min_score=50, flags=["Partial Enrichment"],
+                          text="Pine & Co", sort="Practice name")
+    query = filters.query()
+    assert query.startswith("tier=Hot&tier=Warm&owner=Marcus+Lee&min=50")
+    assert LeadFilters.from_query(query, owners=["Marcus Lee"]) == LeadFilters(
+        tiers=["Hot", "Warm"], owners=["Marcus Lee"], min_score=50, flags=["Partial Enrichment"], text="Pine & Co",
+        sort="Practice name")
+    assert LeadFilters().query() == "" and not LeadFilters().active
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["tier=Lukewarm&owner=Nobody&min=abc&flags=Bogus&sort=Sideways", "min=-5", "min=900", "![x](http://host/qp.png)"],
+)
+def test_a_query_string_no_widget_could_hold_is_dropped_not_an_error(query: str) -> None:
+    filters = LeadFilters.from_query(query, owners=["Dana"], max_score=120)
+    assert filters.tiers == [] and filters.owners == [] and filters.flags == []
+    assert 0 <= filters.min_score <= 120 and filters.sort in SORTS
+
+
+def test_the_grid_carries_only_what_it_shows_in_compact_types() -> None:
+    shown = display_frame(filter_leads(prepare_leads(raw_leads()), LeadFilters()))
+    assert list(shown.columns) == ["name", "lead_score", "tier", "owner", "status", "last_contact", "flags",
+                                   "initial_score"]  # no ids, no url column without Notion pages
+    assert str(shown["lead_score"].dtype) == "Int16" and str(shown["tier"].dtype) == "category"
+    assert shown["flags"].tolist()[1] == "No decision maker"  # a short label, read in full
+    assert shown["lead_score"].isna().tolist() == [False, False, False, False, True]
+    assert shown["last_contact"].tolist()[1] is not None and str(shown["last_contact"].tolist()[1]) == "2026-09-01"
+
+
+def test_picker_labels_are_names_made_unique_only_where_needed() -> None:
+    frame = pd.DataFrame({"practice_id": ["a", "b", "c", "d"], "name": ["Alpha", "Beta", "Beta", None],
+                          "address": ["1 Oak St", "2 Elm St", "2 Elm St", None]})
+    assert picker_labels(frame) == {"a": "Alpha", "b": "Beta · 2 Elm St (#b)", "c": "Beta · 2 Elm St (#c)",
+                                    "d": "(no name)"}
+
+
+def test_one_point_of_history_gets_a_day_wide_axis_and_the_score_range() -> None:
+    history = pd.DataFrame({"scored_at": ["2026-11-01T10:00:00Z"], "lead_score": [70], "priority_tier": ["Warm"],
+                            "scoring_status": ["Scored"], "config_version": ["default"]})
+    fig = history_figure(history, max_score=120)
+    low, high = (pd.Timestamp(x) for x in fig.layout.xaxis.range)
+    assert high - low == pd.Timedelta(hours=24) and low < pd.Timestamp("2026-11-01T10:00:00Z") < high
+    assert list(fig.layout.yaxis.range) == [0, 126.0]
+    longer = pd.concat([history, history.assign(scored_at="2026-11-09T10:00:00Z", lead_score=[90])])
+    assert history_figure(longer).layout.xaxis.range is None  # a real span keeps its own range
+
+
+def test_tier_bars_are_horizontal_with_room_for_big_labels() -> None:
+    counts = pd.DataFrame({"before": [1284, 4112], "after": [2001, 3395]}, index=["Hot", "Warm"])
+    fig = tier_counts_figure(counts)
+    assert all(trace.orientation == "h" for trace in fig.data)
+    assert [list(t.text) for t in fig.data] == [["1,284", "4,112"], ["2,001", "3,395"]]
+    assert fig.layout.xaxis.range[1] > 4112 * 1.1  # labels outside the longest bar stay on the chart
+
+
+def test_the_grid_height_follows_its_rows_up_to_a_screenful() -> None:
+    assert [grid_height(n) for n in (1, 3, 15, 16, 10_000)] == [73, 143, 563, 598, 600]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -48,11 +49,11 @@ def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("e2e") / "store.db"
 
 
-@pytest.fixture(scope="session")
-def app_url(store_path: Path) -> Iterator[str]:
+@contextlib.contextmanager
+def serve(store: Path) -> Iterator[str]:
+    """`streamlit run app.py` on a free port with ``store``, no Notion; yields its URL."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Browser tests need Chromium at {CHROMIUM} (apt-get install -y chromium, as .ci/run does)")
-    store = store_path
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("NOTION_")}
     env.update(LEADSCORE_DB=str(store), PYTHONUNBUFFERED="1")
@@ -71,6 +72,12 @@ def app_url(store_path: Path) -> Iterator[str]:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture(scope="session")
+def app_url(store_path: Path) -> Iterator[str]:
+    with serve(store_path) as url:
+        yield url
 
 
 @pytest.fixture(scope="package")  # Playwright's loop must be gone before other tests use asyncio
@@ -100,7 +107,15 @@ def settle(tab) -> None:  # type: ignore[no-untyped-def]
 
 
 def shoot(tab, name: str) -> Path:  # type: ignore[no-untyped-def]
+    """A screenshot of the whole page: Streamlit scrolls inside its main block, so the viewport is made
+    as tall as that block for the shot (a full-page shot alone would cut it at the window)."""
     OUTPUT.mkdir(exist_ok=True)
     path = OUTPUT / f"{name}.png"
+    size = tab.viewport_size
+    height = tab.evaluate("() => (document.querySelector(\"[data-testid='stMain']\") || document.body).scrollHeight")
+    tab.set_viewport_size({"width": size["width"], "height": min(max(int(height) + 40, size["height"]), 6000)})
+    tab.wait_for_timeout(400)  # the grid and charts redraw for the new size
     tab.screenshot(path=str(path), full_page=True)
+    tab.set_viewport_size(size)
+    tab.wait_for_timeout(400)
     return path

@@ -38,7 +38,7 @@ def test_capacity_to_a_draft_in_the_lab(page, store_path) -> None:  # type: igno
 
     page.get_by_role("button", name="Open this draft in the What-if lab").click()
     settle(page)
-    page.get_by_text(re.compile("Draft loaded from capacity")).wait_for()
+    page.get_by_text(re.compile("Draft from capacity")).wait_for()
     assert "/whatif" in page.url
     shown = page.locator("[data-testid='stSliderThumbValue']")  # the value printed above each slider's thumb
     assert shown.nth(0).inner_text().strip() == str(hot) and shown.nth(1).inner_text().strip() == str(warm)

@@ -46,8 +46,10 @@ def test_leads_filter_to_hot_and_open_a_practice(page) -> None:  # type: ignore[
     shared.get_by_text(re.compile(r"\d+ of 500 practices · tier Hot")).wait_for()
     shared.close()
 
-    picker = page.get_by_label("Open a practice")
+    page.get_by_role("button", name=re.compile("Open a practice by name")).click()  # the picker's dialog
+    picker = page.get_by_label(re.compile(r"^Open a practice \("))  # the dialog's list, not the dialog
     picker.click()
+    page.keyboard.press("ArrowDown")  # open the list (a click after a resized screenshot only focuses)
     page.get_by_role("option").first.click()
     settle(page)
     page.get_by_text("Components against their maxima").wait_for()

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from pages.ui import md_escape
+from pages.ui import WORD_JOINER, md_escape
 
 HOSTILE = [
     "[Open the CRM](http://evil.example/phish) **URGENT**",
@@ -25,10 +25,23 @@ def test_every_markdown_special_is_escaped_and_nothing_else_changes(text: str) -
     escaped = md_escape(text)
     # No special character is left unescaped; removing the escapes gives the text back (line breaks → spaces).
     assert not re.search(r"(?<!\\)[\[\]()*_`:$<>#!|~=]", escaped.replace("\\\\", ""))
-    assert re.sub(r"\\(.)", r"\1", escaped) == text.replace("\n", " ")
+    assert re.sub(r"\\(.)", r"\1", escaped).replace(WORD_JOINER, "") == text.replace("\n", " ")
 
 
 def test_plain_text_and_none() -> None:
     assert md_escape("Harbor Pet Hospital") == "Harbor Pet Hospital"
     assert md_escape(None) == "—"
     assert md_escape(42) == "42"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['=HYPERLINK("http://evil.example","x")', "see HTTPS://evil.example/a_b", "www.evil.example", "bob@evil.example",
+     "[x](mailto:bob@evil.example)"],
+)
+def test_bare_urls_and_addresses_cannot_be_auto_linked(text: str) -> None:
+    # GFM turns "http://…", "www.…" and "a@b.c" into links after escapes are resolved (seen in Chromium),
+    # so the resolved text must not contain those patterns; the word joiner keeps them apart.
+    resolved = re.sub(r"\\(.)", r"\1", md_escape(text))
+    assert not re.search(r"(?i)(https?|mailto)://|www\.|\w@\w", resolved)
+    assert resolved.replace(WORD_JOINER, "") == text
