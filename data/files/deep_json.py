@@ -188,10 +188,7 @@ def _scan(text: str, pos: int, clip: int) -> tuple[int, list[tuple[int, int]]]:
                 stack.append(0x7B)
                 pos, expect = _WS.match(text, pos + 1).end(), _KEY_OR_CLOSE
             continue
-        if char == '"':
-            pos = scanstring(text, pos + 1, True)[1]
-        else:
-            pos = _scalar_end(text, pos)
+        pos = scanstring(text, pos + 1, True)[1] if char == '"' else _scalar_end(text, pos)
         if not stack:
             return pos, spans
         pos, expect = _WS.match(text, pos).end(), _AFTER

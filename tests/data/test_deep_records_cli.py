@@ -20,9 +20,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from data.cli import main
+from data.files.deep_json import read_deep_array, read_deep_object
 from data.files.jsonl import parse_json_list, parse_jsonl_lines
 from data.scoring_runs import run_scoring
-from data.files.deep_json import read_deep_array, read_deep_object
 from data.store import Store, default_db_path
 from scoring.depth import CLIPPED, MAX_RECORD_DEPTH, WRITABLE_DEPTH, clip_depth, exceeds_depth
 from scoring.engine import score_record
@@ -101,7 +101,8 @@ def test_score_to_json_lines_fails_the_deep_records_and_scores_the_rest(
     outputs = [orjson.loads(line) for line in Path("out.jsonl").read_bytes().splitlines()]
     assert [(o["practice_id"], o["scoring_status"], o["error_message"] or "") for o in outputs] == VERDICTS
     assert {o["error_type"] for o in outputs if o["scoring_status"] == "Failed"} == {"invalid_input"}
-    assert all(o["lead_score"] is None and o["priority_tier"] is None for o in outputs if o["scoring_status"] == "Failed")
+    failed = [o for o in outputs if o["scoring_status"] == "Failed"]
+    assert all(o["lead_score"] is None and o["priority_tier"] is None for o in failed)
     assert "Data Validation Error" in outputs[5]["confidence_flags"]
     for got, want in zip(outputs, expected_outputs(), strict=True):
         same_scores(got, want)
@@ -181,8 +182,8 @@ def test_an_object_line_deeper_than_json_parsers_read_is_a_failed_record(
         pytest.param(b'{"practice_id": "B", "meta": ' + b"[" * 3000, "unexpected end of the text", id="cut-off"),
         pytest.param(b'{"practice_id": "B", "meta": ' + deep_text(3000).encode() + b"} x", "extra data",
                      id="trailing-text"),
-        pytest.param(b'{"practice_id": "B", "meta": ' + deep_text(3000, leaf="1,,2").encode() + b"}", "expected a value",
-                     id="broken-deep-inside"),
+        pytest.param(b'{"practice_id": "B", "meta": ' + deep_text(3000, leaf="1,,2").encode() + b"}",
+                     "expected a value", id="broken-deep-inside"),
     ],
 )
 def test_a_deep_line_that_is_not_one_well_formed_object_is_a_one_line_error(line: bytes, says: str) -> None:
@@ -244,9 +245,8 @@ def test_the_store_keeps_deep_records_and_rescore_fails_them(store: Store, deep:
     row = store.score("s2")
     assert row is not None
     want = score_record(original).model_dump(mode="json")
-    assert (row["lead_score"], row["priority_tier"], row["scoring_status"], row["error_type"], row["error_message"]) == (
-        None, None, "Failed", "invalid_input", f"{TOO_DEEP} (in google_maps_data)"
-    )
+    got = (row["lead_score"], row["priority_tier"], row["scoring_status"], row["error_type"], row["error_message"])
+    assert got == (None, None, "Failed", "invalid_input", f"{TOO_DEEP} (in google_maps_data)")
     assert (want["scoring_status"], want["error_message"]) == ("Failed", row["error_message"])
     assert json.loads(row["score_breakdown"])["detail"] == row["error_message"]
     for other in ("s1", "s3"):

@@ -45,7 +45,10 @@ def deep_list(depth: int) -> list[Any]:
 deep_texts = st.builds(
     deep_text,
     st.one_of(
-        st.integers(MAX_RECORD_DEPTH - 6, MAX_RECORD_DEPTH + 1), st.integers(2, 80), st.integers(250, 500), st.just(1000)
+        st.integers(MAX_RECORD_DEPTH - 6, MAX_RECORD_DEPTH + 1),
+        st.integers(2, 80),
+        st.integers(250, 500),
+        st.just(1000),
     ),
     st.sampled_from(["list", "dict", "wide"]),
     st.sampled_from(LEAVES),

@@ -56,7 +56,8 @@ def test_the_issue_example_is_failed_invalid_input_naming_the_field() -> None:
         None,
     )
     assert out.error_message == f"{TOO_DEEP} (in google_maps_data)"
-    assert breakdown(out) == {"error": "Invalid input", "detail": out.error_message, "timestamp": "2026-01-02T03:04:05Z"}
+    stamp = "2026-01-02T03:04:05Z"
+    assert breakdown(out) == {"error": "Invalid input", "detail": out.error_message, "timestamp": stamp}
     assert out.confidence_flags == []
 
 
@@ -317,7 +318,8 @@ def test_arrow_and_the_record_path_draw_the_line_at_the_same_level(
     table = table_from_jsonl(data)
     assert (table is None) == past
     expected = single_path(data, ScoringConfig())
-    assert [orjson.loads(line)["scoring_status"] for line in expected.splitlines()] == ["Failed" if past else "Scored"] * 3
+    statuses = [orjson.loads(line)["scoring_status"] for line in expected.splitlines()]
+    assert statuses == ["Failed" if past else "Scored"] * 3
     if table is not None:
         assert rendered(table, ScoringConfig()) == expected
 
