@@ -140,8 +140,10 @@ def _scan(text: str, pos: int, clip: int) -> tuple[int, list[tuple[int, int]]]:
             closers = run.group().translate(_NO_WS).encode()
             depth = len(stack)
             closed = min(len(closers), depth)  # closers past the value's own are the caller's to judge
-            if bytes(stack[depth - closed :][::-1]).translate(_CLOSING) != closers[:closed]:
-                raise ValueError(f"mismatched closing bracket near character {pos}")
+            expected = bytes(stack[depth - closed :][::-1]).translate(_CLOSING)
+            if expected != closers[:closed]:
+                wrong = next(i for i, (a, b) in enumerate(zip(expected, closers, strict=False)) if a != b)
+                raise ValueError(f"mismatched closing bracket at character {_nth_bracket(run.group(), pos, wrong + 1)}")
             if span_start >= 0 and depth - closed <= clip:
                 spans.append((span_start, _nth_bracket(run.group(), pos, depth - clip) + 1))
                 span_start = -1
@@ -194,7 +196,6 @@ def _scan(text: str, pos: int, clip: int) -> tuple[int, list[tuple[int, int]]]:
         pos, expect = _WS.match(text, pos).end(), _AFTER
 
 
-
 def _nth_bracket(run: str, start: int, n: int) -> int:
     """The position in the text of the ``n``-th (1-based) bracket of ``run``, which starts at
     ``start`` and holds brackets and whitespace only."""
@@ -223,7 +224,7 @@ def _scalar_end(text: str, pos: int) -> int:
     number = _NUMBER.match(text, pos)
     if number is not None:
         return number.end()
-    constant = _CONSTANTS.get(text[pos], "\0")
-    if not text.startswith(constant, pos):
+    constant = _CONSTANTS.get(text[pos])
+    if constant is None or not text.startswith(constant, pos):
         raise ValueError(f"expected a value at character {pos}")
     return pos + len(constant)
