@@ -2,12 +2,14 @@
 
 Python's ``repr``, ``str``, ``copy.deepcopy`` and ``json`` descend one call per nesting level, so a
 value nested ~1,000 deep raises ``RecursionError`` in them; orjson refuses to write more than 254
-levels. A practice record is three levels deep (SPEC §1), but a record may carry any JSON in any
-field: a deep value in a field is an invalid value like any other (SPEC §7: it degrades, with a
-warning), a deep value in an unknown field is ignored, and neither may crash scoring (SPEC §9).
+levels. A practice record is at most four levels deep (SPEC §1), so a record nested deeper than
+:data:`MAX_RECORD_DEPTH` anywhere — in a known field or an unknown one — is not a practice record: it
+cannot be read at all (SPEC §7) and is Failed ``invalid_input``, and the rest of the batch is scored
+(SPEC §9, issue 8). Shallower invalid values degrade as SPEC §7 says.
 
-* :func:`bounded_repr` — the text of a value for a warning, stopping after the characters it needs;
 * :func:`exceeds_depth` — a level-by-level depth check with bounded work;
+* :func:`deeper_than` — the same check for a whole book at once;
+* :func:`bounded_repr` — the text of a value for a warning, stopping after the characters it needs;
 * :func:`clip_depth` — a copy shallow enough for orjson to write and ``str`` to print.
 """
 
@@ -18,46 +20,82 @@ from typing import Any
 
 import numpy as np
 
+MAX_RECORD_DEPTH = 32
+"""How many levels of objects and lists a practice record may nest (the record itself is level 1).
+
+A SPEC §1 record is at most four: record → enrichment_data → decision_maker → name, a list one
+more. Room to spare for extra fields a producer adds, but far from the ~1,000 levels where Python
+and JSON readers give out: anything deeper is not a practice record (issue 8)."""
+
 # How deep a value is kept where it is written out (the store's record, a CSV/XLSX cell): far inside
-# orjson's 254 levels and Python's ~1,000, and deeper than any 60-character warning can show, so a
-# clipped record scores exactly as the record did.
+# orjson's 254 levels and Python's ~1,000, and deeper than MAX_RECORD_DEPTH and any 60-character
+# warning can show, so a clipped record scores exactly as the record did.
 WRITABLE_DEPTH = 100
 # What replaces the part of a value below WRITABLE_DEPTH.
 CLIPPED = "…"
 
 _CONTAINERS = (dict, list, tuple)
+# Exact types that are never containers: skipped without the slower isinstance test.
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 Offsets = Sequence[int] | np.ndarray
 
 
 # Containers one depth check visits before it switches to the careful walk (see exceeds_depth).
 _FAST_BUDGET = 100_000
+# A whole-book check (deeper_than) may visit this many more per value: a practice record has ~8.
+_BUDGET_PER_VALUE = 64
 
 
 def exceeds_depth(value: Any, limit: int) -> bool:
     """True when dicts, lists and tuples nest more than ``limit`` levels in ``value`` (a container
     counts as one level: ``[]`` is 1 deep, ``{"a": [1]}`` 2; dict keys are not looked into).
 
-    Walks one level at a time. Data parsed from JSON is a tree, walked as it is; a value whose
-    walk grows past ``_FAST_BUDGET`` containers (a huge value, or one that contains itself) is walked
-    again visiting each container once, so the work stays bounded either way.
+    Walks one level at a time, so it stops after the levels a value has (a practice record: four).
+    Data parsed from JSON is a tree, walked as it is; a value whose walk grows past
+    ``_FAST_BUDGET`` containers (a huge value, or one that contains itself) is walked again visiting
+    each container once, so the work stays bounded either way.
     """
     if not isinstance(value, _CONTAINERS):
         return False
-    level = [value]
+    verdict = _walk([value], limit, _FAST_BUDGET)
+    return _exceeds_depth_once_each(value, limit) if verdict is None else verdict
+
+
+def deeper_than(values: Sequence[Any], limit: int) -> list[int]:
+    """The positions of the ``values`` that :func:`exceeds_depth` ``limit``, in order.
+
+    All values are walked together, level by level (a book of practice records costs about half of
+    checking them one by one); only a part of the book that holds a deep value is split and
+    walked again, so a few deep records cost a few extra walks.
+    """
+    containers = [v for v in values if type(v) not in _SCALARS and isinstance(v, _CONTAINERS)]
+    if not containers:
+        return []
+    verdict = _walk(containers, limit, _FAST_BUDGET + _BUDGET_PER_VALUE * len(containers))
+    if verdict is False:
+        return []
+    if verdict is None or len(values) <= 8:
+        return [i for i, v in enumerate(values) if exceeds_depth(v, limit)]
+    mid = len(values) // 2
+    return deeper_than(values[:mid], limit) + [mid + i for i in deeper_than(values[mid:], limit)]
+
+
+def _walk(level: list[Any], limit: int, budget: int) -> bool | None:
+    """Whether containers are left ``limit`` levels below ``level`` (a list of containers), or None
+    when the walk visited more than ``budget`` containers."""
     visited = 0
     for _ in range(limit):
-        deeper = [
+        level = [
             child
             for container in level
             for child in (container.values() if isinstance(container, dict) else container)
-            if isinstance(child, _CONTAINERS)
+            if type(child) not in _SCALARS and isinstance(child, _CONTAINERS)
         ]
-        if not deeper:
+        if not level:
             return False
-        visited += len(deeper)
-        if visited > _FAST_BUDGET:
-            return _exceeds_depth_once_each(value, limit)
-        level = deeper
+        visited += len(level)
+        if visited > budget:
+            return None
     return True
 
 

@@ -11,6 +11,10 @@ Arrow is not orjson, so anything where the two could disagree is refused or re-r
   column, non-object lines, duplicate keys, ...), when it read something orjson rejects (NaN/Infinity,
   a byte-order mark, two objects on one line, invalid UTF-8), or when its rows do not line up with
   the file's non-blank lines.
+* A file with a record nested deeper than MAX_RECORD_DEPTH (scoring.depth) is left to the record
+  path, which fails that record (issue 8): lines with more opening brackets than Arrow reads safely
+  never reach Arrow, and a column whose type nests too deep (Arrow infers every level of every
+  field, known or not) means some row does.
 * Rows with a value the columns cannot represent exactly (e.g. an invalid number that might have been
   written as ``5`` or ``5.0``, a list with a null item, a practice_id pydantic would strip) are parsed
   again with orjson, one line each, and scored by the ordinary per-record code.
@@ -29,7 +33,7 @@ import pyarrow.compute as pc
 import pyarrow.json as pj
 from pydantic import BaseModel
 
-from .depth import lines_may_nest_deeper
+from .depth import MAX_RECORD_DEPTH, lines_may_nest_deeper
 from .features import (
     CONFIDENCE_CODES,
     SPREADSHEET_NUMBER,
@@ -119,7 +123,7 @@ _COLUMNS = (
 def table_from_jsonl(data: bytes) -> FeatureTable | None:
     """The features of every non-blank line of ``data``, or None when only the orjson path can say."""
     spans = _line_spans(data)
-    if spans is None or data.startswith(b"\xef\xbb\xbf") or lines_may_nest_deeper(data, *spans, MAX_DEPTH):
+    if spans is None or data.startswith(b"\xef\xbb\xbf") or lines_may_nest_deeper(data, *spans, ARROW_SAFE_DEPTH):
         return None
     if not data.isascii():
         try:
@@ -182,16 +186,23 @@ def _line_spans(data: bytes) -> tuple[np.ndarray, np.ndarray] | None:
     return np.array(keep_starts, dtype=np.int64), np.array(keep_ends, dtype=np.int64)
 
 
-MAX_DEPTH = 500  # orjson refuses JSON nested 1,024 deep; Arrow reads any depth
+# Arrow's reader recurses in C (15,000 levels took minutes, 20,000 crashed the process): a line with
+# more opening brackets than this (an upper bound on its depth) is never given to it. Counting only
+# costs lines longer than twice this, so ordinary records cost nothing.
+ARROW_SAFE_DEPTH = 500
 
 
 def _too_deep(t: pa.DataType) -> bool:
-    """Nested MAX_DEPTH levels or more (walked level by level: no recursion limit to hit)."""
+    """A top-level column whose structs and lists nest MAX_RECORD_DEPTH levels or more: some row's
+    record nests deeper than MAX_RECORD_DEPTH (the record is one level above its fields, and the type
+    Arrow infers has every level any row has; an empty object is a struct without fields, still a
+    level). Walked level by level: no recursion limit to hit."""
     level = [t]
-    for _ in range(MAX_DEPTH):
-        level = [child.type for parent in level for child in (parent.field(i) for i in range(parent.num_fields))]
+    for _ in range(MAX_RECORD_DEPTH):
+        level = [x for x in level if pa.types.is_nested(x)]
         if not level:
             return False
+        level = [x.field(i).type for x in level for i in range(x.num_fields)]
     return True
 
 

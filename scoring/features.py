@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .depth import MAX_RECORD_DEPTH, deeper_than
 from .fields import (
     MISSING,
     check,
@@ -36,6 +37,7 @@ from .models import (
     VeterinaryPractice,
     VetPracticeExtraction,
     sort_issues,
+    too_deep_reason,
 )
 
 # Integer codes for categorical facts (0 = none).
@@ -425,7 +427,9 @@ def _records_table(records: Sequence[Any]) -> FeatureTable:
     b = _Builder(n)
     recs = list(records)
 
-    # practice_id and google_maps_data decide readability (SPEC §7).
+    # Nesting deeper than MAX_RECORD_DEPTH, then practice_id and google_maps_data decide readability
+    # (SPEC §7), in the order parse_input checks them.
+    too_deep = set(deeper_than(recs, MAX_RECORD_DEPTH))
     ids = _get(recs, "practice_id")
     gms = _get(recs, "google_maps_data")
     pid_check = check("practice_id")
@@ -435,7 +439,9 @@ def _records_table(records: Sequence[Any]) -> FeatureTable:
             continue
         ok, value, _ = pid_check(ids[i])
         guess = value if ok else None
-        if not ok or value is MISSING:
+        if i in too_deep:
+            b.unreadable_row(i, None if value is MISSING else guess, too_deep_reason(rec))
+        elif not ok or value is MISSING:
             reason = (
                 "practice_id is missing"
                 if ids[i] in (MISSING, None)

@@ -24,6 +24,8 @@ from pydantic import (
     model_validator,
 )
 
+from .depth import MAX_RECORD_DEPTH, bounded_repr, exceeds_depth
+
 ENRICHMENT_STATUSES = ("Completed", "Partial", "Failed", "Not Started")
 CONFIDENCE_LEVELS = ("high", "medium", "low")
 TRIGGERS = ("auto", "manual", "rescore")
@@ -238,9 +240,15 @@ def guess_practice_id(raw: Any) -> str | None:
 
 
 def parse_input(raw: Any) -> ParsedInput | UnreadableRecord:
-    """Read one practice record leniently; never raises for bad data."""
+    """Read one practice record leniently; never raises for bad data.
+
+    Unreadable (SPEC §7): not an object; nested deeper than MAX_RECORD_DEPTH anywhere (issue 8,
+    :func:`too_deep_reason`); practice_id or google_maps_data missing or not valid.
+    """
     if not isinstance(raw, dict):
         return UnreadableRecord(None, f"record is not an object (got {type(raw).__name__})")
+    if exceeds_depth(raw, MAX_RECORD_DEPTH):
+        return UnreadableRecord(guess_practice_id(raw), too_deep_reason(raw))
     data = raw
     issues: list[Issue] = []
     # Each round drops every invalid field pydantic reported; nested drops can reveal no new
@@ -280,6 +288,16 @@ def _editable_copy(raw: dict[str, Any]) -> dict[str, Any]:
     if isinstance(enrichment, dict) and isinstance(enrichment.get("decision_maker"), dict):
         enrichment["decision_maker"] = dict(enrichment["decision_maker"])
     return data
+
+
+def too_deep_reason(record: dict[Any, Any]) -> str:
+    """Why a record nested deeper than MAX_RECORD_DEPTH cannot be read, naming the first top-level
+    field (in the record's order) whose value goes too deep. Both parse paths use it."""
+    for key, value in record.items():
+        if exceeds_depth(value, MAX_RECORD_DEPTH - 1):
+            name = key if type(key) is str and len(key) <= 40 and key.isprintable() else bounded_repr(key, 40)
+            return f"record nests deeper than {MAX_RECORD_DEPTH} levels (in {name})"
+    return f"record nests deeper than {MAX_RECORD_DEPTH} levels"
 
 
 def _unreadable_reason(path: tuple[str, ...], err: dict[str, Any]) -> str:

@@ -1,12 +1,16 @@
 """JSON Lines and JSON arrays of practice records: parsed as orjson does, or refused in one line.
 
+A record nested deeper than orjson and the standard library read (about 1,000 levels) is read anyway
+when it is a well-formed JSON object, clipped below WRITABLE_DEPTH (:mod:`data.files.deep_json`):
+scoring then fails that record, nested deeper than MAX_RECORD_DEPTH, and scores the rest (issue 8).
+
 No pandas here: `leadscore score` on JSON Lines starts without it.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +20,7 @@ import orjson
 from scoring.depth import WRITABLE_DEPTH, clip_depth
 from scoring.fields import FLAT_COLUMNS
 
+from .deep_json import read_deep_array, read_deep_object
 from .source import FileSource, InputError
 
 SEGMENT_BYTES = 8 << 20  # JSON Lines are read in segments of about this size (measured: a little faster)
@@ -60,7 +65,8 @@ def parse_jsonl_lines(data: bytes, path: Path | str, *, first_line: int = 1) -> 
         try:
             records.append(loads(line))
         except orjson.JSONDecodeError as exc:
-            records.append(_lenient_json(line, exc, f"{path}:{number}: line {number} is not valid JSON"))
+            where = f"{path}:{number}: line {number} is not valid JSON"
+            records.append(_lenient_json(line, exc, where, read_deep_object, b"{"))
         numbers.append(number)
     return records, np.array(numbers, dtype=np.int64)
 
@@ -69,13 +75,31 @@ def _json_reason(exc: orjson.JSONDecodeError) -> str:
     return str(exc).split(": line")[0]
 
 
-def _lenient_json(text: bytes, exc: orjson.JSONDecodeError, where: str) -> Any:
+def _lenient_json(
+    text: bytes, exc: orjson.JSONDecodeError, where: str, read_deep: Callable[[str], Any], opening: bytes
+) -> Any:
     """Python's json writes NaN/Infinity by default; such a record is readable (SPEC §7 then flags the
-    value as invalid), so only text that even the standard library cannot read is an error."""
+    value as invalid), so only text that even the standard library cannot read is an error.
+
+    Text nested too deep for the standard library that starts with ``opening`` (a record: ``{``; a
+    book: ``[``) is read by ``read_deep`` (deep_json, clipped); other text too deep is an error.
+    """
+    # Clipped as deep_json clips (orjson writes at most 254 levels); a record this deep scores the same.
+    clip = WRITABLE_DEPTH + 1 if opening == b"[" else WRITABLE_DEPTH  # a book's records are one level in
     try:
-        value = json.loads(text)
+        value = clip_depth(json.loads(text), clip)
+    except RecursionError:
+        if not text.lstrip(b" \t\r\n").startswith(opening):
+            raise InputError(f"{where} ({_json_reason(exc)})") from None
+        try:
+            value = read_deep(text.decode(json.detect_encoding(text), "surrogatepass"))
+        except ValueError as why:  # deep_json's reason: what is wrong, and where
+            raise InputError(f"{where} ({why})") from None
+    except ValueError:
+        raise InputError(f"{where} ({_json_reason(exc)})") from None
+    try:
         orjson.dumps(value)  # what we cannot write back (lone surrogates, …) is not readable either
-    except (ValueError, UnicodeDecodeError, RecursionError, orjson.JSONEncodeError):
+    except orjson.JSONEncodeError:
         raise InputError(f"{where} ({_json_reason(exc)})") from None
     return value
 
@@ -84,7 +108,7 @@ def parse_json_list(data: bytes, path: Path | str) -> list[Any]:
     try:
         value = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        value = _lenient_json(data, exc, f"{path}:{exc.lineno}: not valid JSON")
+        value = _lenient_json(data, exc, f"{path}:{exc.lineno}: not valid JSON", read_deep_array, b"[")
     if not isinstance(value, list):
         raise InputError(f"{path}: expected a JSON array of practice records, got a JSON {type(value).__name__}")
     return value

@@ -1,4 +1,4 @@
-"""Values nested up to ~1,000 deep, as Python objects and as JSON text (built without recursion)."""
+"""Values nested up to ~1,000 deep (and more), as Python objects and as JSON text (built without recursion)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from typing import Any
 
 import orjson
 from hypothesis import strategies as st
+
+from scoring.depth import MAX_RECORD_DEPTH
 
 # Openings and closings of one nesting level, by shape.
 LEVELS = {
@@ -38,10 +40,16 @@ def deep_list(depth: int) -> list[Any]:
     return value
 
 
-# JSON texts 2 to 1,000 levels deep: the issue's ~1,000 and everything on the way.
+# JSON texts 2 to 1,000 levels deep: the issue's ~1,000 and everything on the way, often either side of
+# MAX_RECORD_DEPTH (where in the record a value sits adds one to three levels).
 deep_texts = st.builds(
     deep_text,
-    st.one_of(st.integers(2, 80), st.integers(250, 500), st.just(1000)),
+    st.one_of(
+        st.integers(MAX_RECORD_DEPTH - 6, MAX_RECORD_DEPTH + 1),
+        st.integers(2, 80),
+        st.integers(250, 500),
+        st.just(1000),
+    ),
     st.sampled_from(["list", "dict", "wide"]),
     st.sampled_from(LEAVES),
 ) | st.builds(deep_text, st.integers(1, 333), st.just("mixed"), st.sampled_from(LEAVES))

@@ -8,9 +8,25 @@ from typing import Any
 from hypothesis import strategies as st
 
 from scoring.config import ScoringConfig
+from scoring.depth import MAX_RECORD_DEPTH
 from scoring.fields import FLAT_COLUMNS
 
 MISSING = object()
+
+
+def nested(depth: int, shape: str) -> Any:
+    """A value ``depth`` levels deep: lists, or objects holding one list, one inside the other."""
+    value: Any = "x"
+    for level in range(depth):
+        value = [value] if shape == "list" or level % 2 == 0 else {"k": value, "n": 1}
+    return value
+
+
+# Values about as deep as a record may nest: where one sits decides whether its record is past
+# MAX_RECORD_DEPTH (Failed invalid_input) or not (the value degrades, or is ignored, SPEC §7).
+near_limit = st.builds(
+    nested, st.integers(MAX_RECORD_DEPTH - 5, MAX_RECORD_DEPTH + 1), st.sampled_from(["list", "mixed"])
+)
 
 ints = st.one_of(
     st.integers(-3, 40),
@@ -31,6 +47,7 @@ texts = st.one_of(
     st.text(max_size=12),
     st.sampled_from(["", "   ", "Cornerstone", "IDEXX Neo", "avimark", "eVetPractice", "ezyVet", "Dr. Vet"]),
     st.sampled_from([5, 4.5, True, ["x"], {"a": 1}]),
+    near_limit,
 )
 phones = st.one_of(
     st.lists(
@@ -95,7 +112,7 @@ enrichment = st.one_of(
     st.sampled_from(["garbage", 5, ["x"]]),
 )
 practice_ids = st.one_of(
-    st.text(min_size=1, max_size=8), st.integers(0, 10**6), st.sampled_from(["", "  ", True, 4.5, None])
+    st.text(min_size=1, max_size=8), st.integers(0, 10**6), st.sampled_from(["", "  ", True, 4.5, None]), near_limit
 )
 records = st.one_of(
     _dict(
@@ -107,6 +124,7 @@ records = st.one_of(
             "enrichment_confidence": confidences,
             "triggered_by": st.sampled_from(["auto", "manual", "rescore", "cron"]),
             "trigger_timestamp": st.sampled_from(["2025-11-04T10:00:00Z", "soon"]),
+            "meta": near_limit,  # a field SPEC §1 does not know
         }
     ),
     st.sampled_from([[1, 2], "text", 7]),
