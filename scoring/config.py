@@ -28,6 +28,8 @@ from pydantic import (
     model_validator,
 )
 
+from .engagement.config import EngagementConfig
+
 DEFAULT_VERSION = "default"
 # Multipliers are exact decimals; a bounded number of places keeps total × multiplier in int64.
 MULTIPLIER_DECIMALS = 6
@@ -163,6 +165,9 @@ class ScoringConfig(_Frozen):
     baseline_cap_baseline_only: int = Field(default=40, ge=0)
     # Decision maker
     decision_maker_points: int = Field(default=10, ge=0)
+
+    # Engagement, the second axis (SPEC §12): points, caps, half-life, levels, risk, next actions
+    engagement: EngagementConfig = EngagementConfig()
 
     # Operations (seed §6, SPEC §9)
     auto_trigger_scoring: bool = True
@@ -424,6 +429,8 @@ def dict_to_toml(data: Mapping[str, Any]) -> str:
 
 
 def _toml_value(value: Any) -> str:
+    if isinstance(value, Mapping):  # an inline table (nested settings such as the engagement table's rows)
+        return "{ " + ", ".join(f"{json.dumps(str(k))} = {_toml_value(v)}" for k, v in value.items()) + " }"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
