@@ -1,0 +1,234 @@
+"""Importing activity events from a file: `leadscore events import FILE` and the Import page (issue 11).
+
+A file is CSV, XLSX or JSON Lines with the fields ``event_id`` (optional), ``practice_id``, ``type``,
+``occurred_at`` (ISO 8601; no zone means UTC) and, optionally, ``source`` and ``detail`` (SPEC §12).
+The project's readers (:mod:`data.files.readers`) read it; each row is then checked by itself:
+
+* a row without a practice id, a type or a readable time is **unreadable** — reported with its row
+  (spreadsheet row, or JSON Lines line) and field, and not stored;
+* an event whose ``event_id`` is already in the log, or earlier in the same file, is a **duplicate**
+  and changes nothing; a row without an ``event_id`` gets one derived from practice, type and instant;
+* an event of a type the configuration does not know, or for a practice the store does not know, is
+  stored and reported (it counts nowhere until its type is configured / its practice arrives).
+
+A file that cannot be used at all (unreadable, wrong kind, a required column missing, no rows) raises
+:class:`InputError` and nothing is stored. The events are added in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pandas as pd
+
+from scoring.engagement import EngagementConfig
+
+from ..files.readers import InputError, parse_jsonl, read_csv_bytes, read_xlsx_bytes
+from ..store import Store
+from .records import clean_text, derive_event_id, normalise_type
+from .timestamps import TimestampError, parse_timestamp
+
+EVENT_SUFFIXES = (".csv", ".xlsx", ".jsonl")
+REQUIRED = ("practice_id", "type", "occurred_at")
+OPTIONAL = ("event_id", "source", "detail")
+SHOWN_PROBLEMS = 20  # unreadable rows listed by the CLI before "… and N more"
+EventRow = tuple[str, str, str, int, str | None, str | None]  # event_id, practice_id, type, occurred_us, source, detail
+
+
+@dataclass
+class EventImportReport:
+    """What importing a file did (or, for a preview, would do)."""
+
+    name: str
+    rows: int = 0  # rows (lines) holding an event, readable or not
+    imported: int = 0
+    duplicates: int = 0
+    unknown_type: int = 0  # of the imported events
+    unknown_practice: int = 0  # of the imported events
+    unreadable: list[tuple[int, str, str]] = field(default_factory=list)  # (row or line, field, problem)
+    unknown_types: Counter[str] = field(default_factory=Counter)
+    unknown_practices: Counter[str] = field(default_factory=Counter)
+    row_word: str = "row"  # "row" (spreadsheet rows) or "line" (JSON Lines)
+
+    def summary(self) -> str:
+        parts = [
+            f"imported {self.imported:,}",
+            f"duplicates {self.duplicates:,}",
+            f"unknown type {self.unknown_type:,}",
+            f"unknown practice {self.unknown_practice:,}",
+            f"unreadable {len(self.unreadable):,}",
+        ]
+        return f"{self.name}: {self.rows:,} {self.row_word}s — " + ", ".join(parts)
+
+    def notes(self) -> list[str]:
+        """Sentences about what was kept but does not count (yet)."""
+        out = []
+        if self.unknown_types:
+            names = ", ".join(f"{t} ({n})" for t, n in self.unknown_types.most_common(10))
+            out.append(f"types not in the configuration, kept but counted nowhere until configured: {names}")
+        if self.unknown_practices:
+            ids = ", ".join(f"{p} ({n})" for p, n in self.unknown_practices.most_common(10))
+            more = len(self.unknown_practices) - 10
+            out.append(f"practice ids the store does not know, kept: {ids}" + (f" and {more} more" if more > 0 else ""))
+        return out
+
+    def problem_lines(self, limit: int = SHOWN_PROBLEMS) -> list[str]:
+        """One sentence per unreadable row: where and what."""
+        lines = [f"{self.row_word} {where}: {name} {problem}" for where, name, problem in self.unreadable[:limit]]
+        if len(self.unreadable) > limit:
+            lines.append(f"… and {len(self.unreadable) - limit:,} more unreadable {self.row_word}s")
+        return lines
+
+    def problems_frame(self) -> pd.DataFrame:
+        """Unreadable rows as a table (the Import page's row report)."""
+        return pd.DataFrame(self.unreadable, columns=[self.row_word, "field", "problem"])
+
+
+@dataclass
+class PreparedEvents:
+    """A file's events, checked row by row and de-duplicated within the file, not yet stored."""
+
+    report: EventImportReport
+    rows: list[EventRow]
+
+
+def read_event_table(name: str, data: bytes) -> tuple[dict[str, Sequence[Any]], list[int], str]:
+    """The file's columns (field → values), each row's number as people count it, and "row" or "line".
+
+    Raises InputError when the file cannot be used: not CSV/XLSX/JSON Lines, unreadable, no rows, or a
+    required column missing.
+    """
+    path = Path(name)
+    suffix = path.suffix.lower()
+    if suffix not in EVENT_SUFFIXES:
+        shown = path.suffix or "(none)"
+        raise InputError(f"{name}: unsupported events file type {shown} (use {', '.join(EVENT_SUFFIXES)})")
+    if suffix == ".jsonl":
+        records = parse_jsonl(data, path)
+        if not records:
+            raise InputError(f"{name}: the file holds no events (expected one JSON object per line)")
+        numbers = _line_numbers(data, len(records))
+        columns: dict[str, Sequence[Any]] = {
+            f: [r.get(f) if isinstance(r, dict) else _NOT_AN_OBJECT for r in records] for f in REQUIRED + OPTIONAL
+        }
+        if not any(isinstance(r, dict) and any(f in r for f in REQUIRED) for r in records):
+            raise InputError(f"{name}: no line holds an event object with {', '.join(REQUIRED)}")
+        return columns, numbers, "line"
+    frame = read_csv_bytes(data, path) if suffix == ".csv" else read_xlsx_bytes(data, path)
+    missing = [c for c in REQUIRED if c not in frame.columns]
+    if missing:
+        shown = ", ".join(list(frame.columns)[:8]) or "none"
+        raise InputError(f"{name}: no {', '.join(missing)} column in the header row (found: {shown})")
+    if frame.empty:
+        raise InputError(f"{name}: the file has a header but no rows")
+    columns = {f: frame[f].tolist() if f in frame.columns else [None] * len(frame) for f in REQUIRED + OPTIONAL}
+    return columns, [i + 2 for i in range(len(frame))], "row"  # row 1 is the header
+
+
+class _NotAnObject:
+    """Marks a JSON Lines line that is valid JSON but not an object."""
+
+
+_NOT_AN_OBJECT = _NotAnObject()
+
+
+def _line_numbers(data: bytes, count: int) -> list[int]:
+    """Line numbers of the non-blank lines (parse_jsonl skips blank ones), in order."""
+    lines = data.split(b"\n")
+    if len(lines) - (1 if not lines[-1].strip() else 0) == count:  # the usual file: no blank lines
+        return list(range(1, count + 1))
+    return [i for i, line in enumerate(lines, start=1) if line.strip()]
+
+
+def prepare_events(name: str, data: bytes, *, default_source: str | None = None) -> PreparedEvents:
+    """Read and check a file's events (see the module docstring); InputError when it is unusable."""
+    columns, numbers, word = read_event_table(name, data)
+    report = EventImportReport(name=name, row_word=word)
+    source_default = default_source if default_source is not None else Path(name).name
+    ids, pids, types, times = columns["event_id"], columns["practice_id"], columns["type"], columns["occurred_at"]
+    sources, details = columns["source"], columns["detail"]
+    rows: list[EventRow] = []
+    seen: set[str] = set()
+    unreadable = report.unreadable
+    parse = parse_timestamp
+    for i in range(len(numbers)):
+        pid_raw, type_raw, when_raw = pids[i], types[i], times[i]
+        if pid_raw is _NOT_AN_OBJECT:
+            unreadable.append((numbers[i], "line", "is not a JSON object"))
+            continue
+        pid = pid_raw.strip() if type(pid_raw) is str else clean_text(pid_raw)
+        kind = type_raw if type(type_raw) is str else clean_text(type_raw)
+        if not pid and not kind and _blank(when_raw) and clean_text(ids[i]) is None:
+            continue  # an empty spreadsheet row is not an event
+        report.rows += 1
+        if not pid:
+            unreadable.append((numbers[i], "practice_id", "is blank"))
+            continue
+        kind = normalise_type(kind) if kind else None
+        if not kind:
+            unreadable.append((numbers[i], "type", "is blank"))
+            continue
+        try:
+            when = parse(when_raw)
+        except TimestampError as exc:
+            unreadable.append((numbers[i], "occurred_at", str(exc)))
+            continue
+        event_id = clean_text(ids[i]) or derive_event_id(pid, kind, when)
+        if event_id in seen:
+            report.duplicates += 1
+            continue
+        seen.add(event_id)
+        rows.append((event_id, pid, kind, when, clean_text(sources[i]) or source_default, _detail(details[i])))
+    return PreparedEvents(report, rows)
+
+
+def _blank(value: Any) -> bool:
+    if value is None or value is pd.NA or (isinstance(value, str) and not value.strip()):
+        return True
+    return isinstance(value, float | pd.Timestamp) and value != value  # NaN, NaT
+
+
+def _detail(value: Any) -> str | None:
+    if isinstance(value, dict | list):  # JSON Lines may carry structure: kept as JSON text
+        return orjson.dumps(value).decode()
+    return clean_text(value)
+
+
+def import_events(
+    store: Store, name: str, data: bytes, config: EngagementConfig, *, default_source: str | None = None
+) -> EventImportReport:
+    """Check and store a file's events (one transaction); returns the report. InputError if unusable."""
+    prepared = prepare_events(name, data, default_source=default_source)
+    return store_events(store, prepared, config, source="file")
+
+
+def store_events(store: Store, prepared: PreparedEvents, config: EngagementConfig, *, source: str) -> EventImportReport:
+    """Add prepared events to the log: the ones already there are duplicates; the new ones are counted by
+    type and practice (known or not) and added with the import's record, in one transaction."""
+    report = prepared.report
+    stored = store.stored_event_ids(r[0] for r in prepared.rows)
+    fresh = [r for r in prepared.rows if r[0] not in stored] if stored else prepared.rows
+    report.duplicates += len(prepared.rows) - len(fresh)
+    known_types = set(config.type_names)
+    known_practices = store.known_practice_ids()
+    report.unknown_types = Counter(r[2] for r in fresh if r[2] not in known_types)
+    report.unknown_practices = Counter(r[1] for r in fresh if r[1] not in known_practices)
+    report.unknown_type = sum(report.unknown_types.values())
+    report.unknown_practice = sum(report.unknown_practices.values())
+    record = {
+        "source": source,
+        "name": report.name,
+        "rows": report.rows,
+        "duplicates": report.duplicates,
+        "unknown_type": report.unknown_type,
+        "unknown_practice": report.unknown_practice,
+        "unreadable": len(report.unreadable),
+    }
+    report.imported = store.add_events(fresh, record) if fresh or report.rows else 0
+    report.duplicates += len(fresh) - report.imported  # added meanwhile by another writer
+    return report
