@@ -251,7 +251,8 @@ def run_automation(
         matched = book.practice_id[rule.matches(book)].tolist()
         payloads = {pid: _payload(rule, facts[pid], day, fired_at) for pid in matched}
         fired = store.automation_fire(rule.id, day, matched, payloads, rule.action, rule.target(), fired_at)
-        report.fired[rule.id] += len(fired)
+        if fired:
+            report.fired[rule.id] += len(fired)
     report_deliveries(store, report, post)
     return report
 
