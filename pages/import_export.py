@@ -5,7 +5,7 @@ import streamlit as st
 from data.files import InputError, table_bytes
 from data.files.importer import import_upload, preview_upload
 from data.views import LeadFilters, export_frame, filter_leads
-from pages import ui
+from pages import engagement_panels, ui
 
 bench = ui.workbench()
 st.title("Import / export")
@@ -38,6 +38,8 @@ if upload is not None:
             st.rerun()
         elif not importable:
             st.warning("No row can be imported: every row lacks a usable practice_id.")
+
+engagement_panels.events_import_section(bench)
 
 st.subheader("Export")
 leads = ui.leads(bench)

@@ -5,7 +5,7 @@ import streamlit as st
 
 from data.files import table_bytes
 from data.views import SORTS, TIERS, LeadFilters, export_frame, filter_leads, owners_of, tier_counts
-from pages import ui
+from pages import engagement_panels, ui
 from scoring.rules import FLAGS
 
 bench = ui.workbench()
@@ -25,7 +25,7 @@ if bench.notion_configured:
                     st.write(report.summary())
         st.divider()
 
-everything = ui.leads(bench)
+everything = engagement_panels.leads_with_engagement(bench)
 if everything.empty:
     ui.empty_book(bench)
     st.stop()
@@ -37,23 +37,27 @@ with st.sidebar:
     st.slider("Minimum lead score", 0, 120, 0, step=5, key="min", bind="query-params")
     st.multiselect("Confidence flags (all of)", list(FLAGS), key="flags", bind="query-params", placeholder="Any")
     st.text_input("Search name or address", key="q", bind="query-params", placeholder="e.g. Riverside, Austin")
+    engagement_panels.lead_filters(everything)
     st.selectbox("Sort by", list(SORTS), key="sort", bind="query-params")
     st.caption("Filters are part of the page address: copy the URL to share this exact view.")
 
 
 @st.fragment(run_every="60s")
 def leads_table() -> None:
-    all_leads = ui.leads(bench)  # re-read every minute: other sessions and syncs show up
+    all_leads = engagement_panels.leads_with_engagement(bench)  # re-read every minute: other sessions and syncs
     counts = tier_counts(all_leads)
     for column, tier in zip(st.columns(len(TIERS)), TIERS, strict=True):
         column.metric(ui.tier_label(tier), f"{counts[tier]:,}")
+    engagement_panels.grid_heatmap(all_leads)
     filters = LeadFilters.from_state(st.session_state)
     view = filter_leads(all_leads, filters)
+    view = engagement_panels.filter_view(view)
     st.caption(f"{len(view):,} of {len(all_leads):,} practices · {filters.describe()} · sorted by {filters.sort}")
     if view.empty:
         st.info("No practice matches these filters. Clear a filter in the sidebar to see more.")
         return
     shown = ["name", "lead_score", "tier", "flags", "initial_score", "owner", "status", "last_contact"]
+    shown[3:3] = engagement_panels.LEAD_COLUMNS
     if view["url"].notna().any():  # the Notion link only when there are pages
         shown.append("url")
     event = st.dataframe(
@@ -74,6 +78,7 @@ def leads_table() -> None:
             "status": st.column_config.TextColumn("Status"),
             "last_contact": st.column_config.DateColumn("Last Contact", format="YYYY-MM-DD"),
             "url": st.column_config.LinkColumn("Notion", display_text="Open in Notion"),
+            **engagement_panels.LEAD_COLUMN_CONFIG,
         },
     )
     rows = event.selection.rows if event else []

@@ -4,7 +4,7 @@ import orjson
 import streamlit as st
 
 from data.views import data_quality
-from pages import ui
+from pages import engagement_panels, ui
 from scoring.orchestrator import shared_breaker
 
 bench = ui.workbench()
@@ -108,3 +108,5 @@ else:
                 for p in orjson.loads(row[0] or "[]")]
     if problems:
         st.warning("Notion mapping: " + "; ".join(sorted(set(problems))))
+
+engagement_panels.operations_panel(bench)

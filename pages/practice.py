@@ -4,7 +4,7 @@ import orjson
 import streamlit as st
 
 from data.figures import COMPONENT_LABELS, components_figure, history_figure, score_steps_figure
-from pages import ui
+from pages import engagement_panels, ui
 from scoring.explain import pending_note, what_would_change
 from scoring.features import PracticeFeatures
 from scoring.models import ParsedInput, parse_input
@@ -57,6 +57,7 @@ cols[1].metric("Tier", ui.tier_label(tier))
 initial = practice["initial_score"]
 cols[2].metric("Initial score (Google Maps)", f"{initial:.0f}" if isinstance(initial, int | float) else "–")
 cols[3].metric("Scored with config", (score or {}).get("config_version") or "–")
+engagement = engagement_panels.practice_engagement_row(bench, chosen, score)
 flags = orjson.loads(score["confidence_flags"]) if score else []
 st.markdown("**Confidence flags:** " + (", ".join(f"`{f}`" for f in flags) if flags else "none"))
 if practice["url"]:
@@ -148,3 +149,4 @@ st.dataframe(
     .iloc[::-1],
     hide_index=True, width="stretch", key="history_table",
 )
+engagement_panels.practice_activity(bench, chosen, engagement)

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from data.figures import movement_figure, tier_counts_figure
-from pages import ui
+from pages import engagement_panels, ui
 from scoring.config import ConfigError, ScoringConfig
 from scoring.vector import retier, score_table
 from scoring.whatif import TIER_ORDER, movement_matrix, movers, tier_counts
@@ -98,6 +98,7 @@ except ConfigError as exc:
     st.error("These settings cannot be used:\n" + "\n".join(f"- **{f}** {msg}" for f, msg in exc.problems)
              if exc.problems else str(exc))
     st.stop()
+candidate = engagement_panels.whatif_controls(base, candidate)
 
 table = ui.book(bench)
 before = ui.book_scores(bench)
@@ -128,6 +129,8 @@ st.markdown(f"**{len(moved):,} practices change tier**")
 if not moved.empty:
     st.dataframe(moved.assign(practice=moved["practice_id"].map(names)), hide_index=True, width="stretch",
                  key="movers", column_order=["practice", "old_tier", "new_tier", "old_score", "new_score", "change"])
+
+engagement_panels.whatif_grid(bench, base, candidate, before, after)
 
 st.divider()
 st.subheader("Save these settings as a version")

@@ -4,7 +4,7 @@ the grid, the timelines and the automation log all show something on first start
 Each practice gets a profile — silent, background noise, warming up, hot this week, steady, or gone
 quiet after a burst — more often an engaged one when its sales status is further along and its fit is
 better, as in a real book. Times are relative to the moment the book is loaded (engagement is computed
-as of now); ids are ``demo-<practice>-<n>``, so loading again adds nothing.
+as of now); ids are ``<practice>-ev<n>``, so loading again adds nothing.
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ def demo_events(
             for _ in range(rng.randint(low, high)):
                 age_us = int(rng.uniform(young, old) * US_PER_DAY) + rng.randint(0, US_PER_HOUR)
                 n += 1
-                rows.append((f"demo-{pid}-{n:03d}", pid, kind, now_us - age_us, SOURCES[kind], _detail(kind, rng)))
+                rows.append((f"{pid}-ev{n:03d}", pid, kind, now_us - age_us, SOURCES[kind], _detail(kind, rng)))
     return rows
 
 

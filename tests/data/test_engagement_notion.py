@@ -43,7 +43,9 @@ def notion() -> Iterator[tuple[FakeWorkspace, FakeNotion, FakeNotion]]:
     assert not ws.internal_errors
 
 
-def bench_for(store: Store, ws: FakeWorkspace, practices: FakeNotion, activities: FakeNotion, **mapping: Any) -> Workbench:
+def bench_for(
+    store: Store, ws: FakeWorkspace, practices: FakeNotion, activities: FakeNotion, **mapping: Any
+) -> Workbench:
     srv = _AsServer(ws, practices)
     act = ActivityMapping(database_id=activities.database_id, **mapping)
     return make_bench(store, srv, mapping=PropertyMapping(activities=act))  # type: ignore[arg-type]
@@ -108,7 +110,7 @@ def test_a_second_sync_reads_only_new_activities_and_adds_no_duplicates(notion, 
     newer = activities.add_page({"Name": "Clicked", "Practice": [pid], "Type": "Email Open",
                                  "Date": iso(datetime.now(UTC))})
     bench.sync()
-    query = [r for r in activities.requests if r.path.endswith("/query")][0]
+    query = next(r for r in activities.requests if r.path.endswith("/query"))
     assert query.body["filter"]["timestamp"] == "last_edited_time"  # incremental
     assert store.event_count() == 5 and newer in event_ids(store)
 
@@ -136,8 +138,8 @@ def test_automation_writes_a_notion_property_once_through_its_queue(notion, stor
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     ws, practices, activities = notion
     rules = tmp_path / "automation.toml"
-    rules.write_text('[[rules]]\nid = "a1-next"\ncells = ["A1"]\naction = "notion_property"\nproperty = "Next Action"\n',
-                     encoding="utf-8")
+    rules.write_text('[[rules]]\nid = "a1-next"\ncells = ["A1"]\naction = "notion_property"\n'
+                     'property = "Next Action"\n', encoding="utf-8")
     monkeypatch.setenv("LEADSCORE_AUTOMATION", str(rules))
     pid = practices.add_page(HOT_PAGE)
     busy_day(activities, pid, datetime.now(UTC) - timedelta(hours=1))
@@ -194,7 +196,7 @@ def test_sync_takes_the_days_snapshot_once(notion, store: Store) -> None:  # typ
 
 
 def test_activities_database_the_integration_cannot_see(notion, store: Store) -> None:  # type: ignore[no-untyped-def]
-    ws, practices, activities = notion
+    ws, practices, _ = notion
     practices.add_page(HOT_PAGE)
     srv = _AsServer(ws, practices)
     mapping = PropertyMapping(activities=ActivityMapping(database_id="0" * 32))
