@@ -310,6 +310,7 @@ def operations_panel(bench: Workbench) -> None:
 
 def events_import_section(bench: Workbench) -> None:
     """Upload events (CSV, XLSX, JSON Lines): checked row by row first, stored only on request."""
+    from data.events.automation import AutomationError, RuleSet, run_automation
     from data.events.importer import prepare_events, store_events
     from data.files import InputError
 
@@ -344,7 +345,12 @@ def events_import_section(bench: Workbench) -> None:
         st.dataframe(report.problems_frame(), hide_index=True, width="stretch", key="events_report")
     if fresh and st.button(f"Import {len(fresh):,} events", key="do_events_import", type="primary"):
         done = store_events(bench.store, prepared, bench.config.engagement, source="file")
-        ui.remember("events_import", done.summary())
+        message = done.summary()
+        try:  # new activity may move practices into a rule's condition, as after `leadscore events import`
+            message += ". " + run_automation(bench.store, bench.config, RuleSet.load()).summary()
+        except AutomationError as exc:
+            message += f". Automation rules not run: {exc}"
+        ui.remember("events_import", message)
         st.rerun()
     elif not fresh:
         st.info("Nothing new to import: every readable event is already in the log.")

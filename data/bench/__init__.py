@@ -31,6 +31,7 @@ BENCHMARKS: dict[str, tuple[Callable[[int, Echo], list[Result]], int, int]] = {
     "store": (_lazy("app", "bench_store"), 10_000, 2_000),
     "writeback": (_lazy("app", "bench_writeback"), 60, 15),
     "dashboard": (_lazy("app", "bench_dashboard"), 10_000, 2_000),
+    "engagement": (_lazy("engagement", "bench_engagement"), 1_000_000, 100_000),  # events (10,000 practices)
 }
 
 

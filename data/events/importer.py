@@ -18,8 +18,9 @@ A file that cannot be used at all (unreadable, wrong kind, a required column mis
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,9 @@ from .timestamps import TimestampError, parse_timestamp
 EVENT_SUFFIXES = (".csv", ".xlsx", ".jsonl")
 REQUIRED = ("practice_id", "type", "occurred_at")
 OPTIONAL = ("event_id", "source", "detail")
+_FROMISO = datetime.fromisoformat
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ONE_US = timedelta(microseconds=1)
 SHOWN_PROBLEMS = 20  # unreadable rows listed by the CLI before "… and N more"
 EventRow = tuple[str, str, str, int, str | None, str | None]  # event_id, practice_id, type, occurred_us, source, detail
 
@@ -97,8 +101,9 @@ class PreparedEvents:
     rows: list[EventRow]
 
 
-def read_event_table(name: str, data: bytes) -> tuple[dict[str, Sequence[Any]], list[int], str]:
-    """The file's columns (field → values), each row's number as people count it, and "row" or "line".
+def read_event_table(name: str, data: bytes) -> tuple[Iterator[tuple[Any, ...]], str]:
+    """The file's rows — (row number as people count it, event_id, practice_id, type, occurred_at, source,
+    detail) — and the word for a row ("row" or "line").
 
     Raises InputError when the file cannot be used: not CSV/XLSX/JSON Lines, unreadable, no rows, or a
     required column missing.
@@ -112,13 +117,7 @@ def read_event_table(name: str, data: bytes) -> tuple[dict[str, Sequence[Any]], 
         records = parse_jsonl(data, path)
         if not records:
             raise InputError(f"{name}: the file holds no events (expected one JSON object per line)")
-        numbers = _line_numbers(data, len(records))
-        columns: dict[str, Sequence[Any]] = {
-            f: [r.get(f) if isinstance(r, dict) else _NOT_AN_OBJECT for r in records] for f in REQUIRED + OPTIONAL
-        }
-        if not any(isinstance(r, dict) and any(f in r for f in REQUIRED) for r in records):
-            raise InputError(f"{name}: no line holds an event object with {', '.join(REQUIRED)}")
-        return columns, numbers, "line"
+        return _json_rows(records, _line_numbers(data, len(records))), "line"
     frame = read_csv_bytes(data, path) if suffix == ".csv" else read_xlsx_bytes(data, path)
     missing = [c for c in REQUIRED if c not in frame.columns]
     if missing:
@@ -126,8 +125,11 @@ def read_event_table(name: str, data: bytes) -> tuple[dict[str, Sequence[Any]], 
         raise InputError(f"{name}: no {', '.join(missing)} column in the header row (found: {shown})")
     if frame.empty:
         raise InputError(f"{name}: the file has a header but no rows")
-    columns = {f: frame[f].tolist() if f in frame.columns else [None] * len(frame) for f in REQUIRED + OPTIONAL}
-    return columns, [i + 2 for i in range(len(frame))], "row"  # row 1 is the header
+    columns = [frame[f].tolist() if f in frame.columns else [None] * len(frame) for f in FIELDS]
+    return zip(range(2, len(frame) + 2), *columns, strict=True), "row"  # row 1 is the header
+
+
+FIELDS = ("event_id", "practice_id", "type", "occurred_at", "source", "detail")
 
 
 class _NotAnObject:
@@ -137,53 +139,75 @@ class _NotAnObject:
 _NOT_AN_OBJECT = _NotAnObject()
 
 
+def _json_rows(records: list[Any], numbers: list[int]) -> Iterator[tuple[Any, ...]]:
+    for number, record in zip(numbers, records, strict=True):
+        if type(record) is dict:
+            get = record.get
+            yield number, get("event_id"), get("practice_id"), get("type"), get("occurred_at"), get("source"), get(
+                "detail")
+        else:
+            yield number, _NOT_AN_OBJECT, None, None, None, None, None
+
+
 def _line_numbers(data: bytes, count: int) -> list[int]:
     """Line numbers of the non-blank lines (parse_jsonl skips blank ones), in order."""
-    lines = data.split(b"\n")
-    if len(lines) - (1 if not lines[-1].strip() else 0) == count:  # the usual file: no blank lines
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    if lines == count:  # the usual file: no blank lines
         return list(range(1, count + 1))
-    return [i for i, line in enumerate(lines, start=1) if line.strip()]
+    return [i for i, line in enumerate(data.split(b"\n"), start=1) if line.strip()]
 
 
 def prepare_events(name: str, data: bytes, *, default_source: str | None = None) -> PreparedEvents:
-    """Read and check a file's events (see the module docstring); InputError when it is unusable."""
-    columns, numbers, word = read_event_table(name, data)
+    """Read and check a file's events (see the module docstring); InputError when it is unusable.
+
+    One pass over the rows; the common case (text cells, ISO times Python reads directly) takes the
+    short path of each check, anything else goes through the full per-cell readers."""
+    rows_in, word = read_event_table(name, data)
     report = EventImportReport(name=name, row_word=word)
     source_default = default_source if default_source is not None else Path(name).name
-    ids, pids, types, times = columns["event_id"], columns["practice_id"], columns["type"], columns["occurred_at"]
-    sources, details = columns["source"], columns["detail"]
     rows: list[EventRow] = []
     seen: set[str] = set()
     unreadable = report.unreadable
-    parse = parse_timestamp
-    for i in range(len(numbers)):
-        pid_raw, type_raw, when_raw = pids[i], types[i], times[i]
-        if pid_raw is _NOT_AN_OBJECT:
-            unreadable.append((numbers[i], "line", "is not a JSON object"))
+    add, keep = seen.add, rows.append
+    fromiso, epoch, one_us = _FROMISO, _EPOCH, _ONE_US
+    blank_rows = 0
+    for number, event_id, pid, kind, when_raw, source, detail in rows_in:
+        if event_id is _NOT_AN_OBJECT:
+            unreadable.append((number, "line", "is not a JSON object"))
             continue
-        pid = pid_raw.strip() if type(pid_raw) is str else clean_text(pid_raw)
-        kind = type_raw if type(type_raw) is str else clean_text(type_raw)
-        if not pid and not kind and _blank(when_raw) and clean_text(ids[i]) is None:
-            continue  # an empty spreadsheet row is not an event
+        pid = pid.strip() if type(pid) is str else clean_text(pid)
+        kind = kind.strip() if type(kind) is str else clean_text(kind)
+        event_id = event_id.strip() if type(event_id) is str else clean_text(event_id)
+        if not pid and not kind and not event_id and _blank(when_raw):
+            blank_rows += 1
+            continue  # an empty spreadsheet row (or object) is not an event
         report.rows += 1
         if not pid:
-            unreadable.append((numbers[i], "practice_id", "is blank"))
+            unreadable.append((number, "practice_id", "is blank"))
             continue
         kind = normalise_type(kind) if kind else None
         if not kind:
-            unreadable.append((numbers[i], "type", "is blank"))
+            unreadable.append((number, "type", "is blank"))
             continue
-        try:
-            when = parse(when_raw)
-        except TimestampError as exc:
-            unreadable.append((numbers[i], "occurred_at", str(exc)))
-            continue
-        event_id = clean_text(ids[i]) or derive_event_id(pid, kind, when)
+        try:  # the short path of parse_timestamp; anything it does not read goes through parse_timestamp
+            moment = fromiso(when_raw)  # type: ignore[arg-type]
+            when = ((moment if moment.tzinfo else moment.replace(tzinfo=UTC)) - epoch) // one_us
+        except (TypeError, ValueError):
+            try:
+                when = parse_timestamp(when_raw)
+            except TimestampError as exc:
+                unreadable.append((number, "occurred_at", str(exc)))
+                continue
+        event_id = event_id or derive_event_id(pid, kind, when)
         if event_id in seen:
             report.duplicates += 1
             continue
-        seen.add(event_id)
-        rows.append((event_id, pid, kind, when, clean_text(sources[i]) or source_default, _detail(details[i])))
+        add(event_id)
+        source = source.strip() if type(source) is str else clean_text(source)
+        detail = (detail.strip() or None) if type(detail) is str else None if detail is None else _detail(detail)
+        keep((event_id, pid, kind, when, source or source_default, detail))
+    if word == "line" and not report.rows and not unreadable:
+        raise InputError(f"{name}: no line holds an event object with {', '.join(REQUIRED)}")
     return PreparedEvents(report, rows)
 
 

@@ -6,12 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from test_app import all_text, db, frame_with, no_exception, page  # noqa: F401 — db is a fixture
 
 from data.events.engagement import book_engagement
 from data.store import Store
 from scoring.config import ScoringConfig
-
-from test_app import all_text, db, frame_with, no_exception, page  # noqa: F401 — db is a fixture
 
 
 def test_today_asks_who_you_are_first(db: Path) -> None:  # noqa: F811
