@@ -843,6 +843,10 @@ class Store:
         is logged in ``event_imports`` in the same transaction, with ``imported`` = the events added.
         Returns the number of events added.
         """
+        if any(rows[i][0] > rows[i + 1][0] for i in range(len(rows) - 1)):
+            # The log is keyed by event_id: adding in key order appends to its B-tree instead of
+            # splitting pages all over it (derived ids are hashes, in no order).
+            rows = sorted(rows, key=lambda r: r[0])
         with self.write() as w:
             import_id = None
             if import_record is not None:

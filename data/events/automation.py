@@ -236,6 +236,7 @@ def run_automation(
     *,
     as_of: datetime | None = None,
     book: EngagementBook | None = None,
+    leads: pd.DataFrame | None = None,
     post: PostFn | None = None,
 ) -> AutomationReport:
     """Evaluate every rule on the book's engagement as of ``as_of`` (default now), record the firings
@@ -243,7 +244,7 @@ def run_automation(
     as_of = as_of or now_utc()
     day = as_of.astimezone(UTC).date().isoformat()
     report = AutomationReport(day)
-    leads = store.leads_frame()
+    leads = store.leads_frame() if leads is None else leads
     book = book or book_engagement(store, config.engagement, as_of, leads=leads)
     facts = _facts(book, leads)
     fired_at = utc_now_iso()

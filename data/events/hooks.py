@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from .automation import AutomationError, RuleSet, run_automation
 from .delivery import deliver_property_writes
+from .engagement import book_engagement, now_utc
 from .notion import pull_activities
 from .snapshots import take_snapshot
 
@@ -38,14 +39,18 @@ def after_scoring(
                 report.notes.append(pulled.summary())
                 report.notes.extend(pulled.notes())
                 report.notes.extend(pulled.problem_lines(5))
-    config = bench.config
-    report.notes.append(take_snapshot(bench.store, config).summary())
+    config, store, now = bench.config, bench.store, now_utc()
+    leads = store.leads_frame()
+    book = book_engagement(store, config.engagement, now, leads=leads)  # one computation for both steps
+    snapshot = take_snapshot(store, config, now, book=book)
+    if snapshot.recorded:
+        report.notes.append(snapshot.summary())
     try:
         rules = RuleSet.load()
     except AutomationError as exc:
         report.notes.append(f"automation rules not run: {exc}")
     else:
-        automation = run_automation(bench.store, config, rules)
+        automation = run_automation(store, config, rules, as_of=now, book=book, leads=leads)
         if automation.fired or automation.delivered or automation.failed:
             report.notes.append(automation.summary())
     if push and bench.store.property_writes():

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pandas as pd
 
 from scoring.config import ScoringConfig
+from scoring.engagement import EngagementBook
 
 from ..store import Store, utc_now_iso
 from .engagement import book_engagement, now_utc
@@ -32,7 +33,7 @@ class SnapshotReport:
         return f"engagement snapshot {self.day}: {self.recorded:,} of {self.practices:,} practices recorded{tail}"
 
 
-def snapshot_rows(book, config: ScoringConfig, day: str, taken_at: str, source: str) -> list[tuple]:  # type: ignore[no-untyped-def]
+def snapshot_rows(book: EngagementBook, config: ScoringConfig, day: str, taken_at: str, source: str) -> list[tuple]:
     """Store rows for :meth:`Store.save_engagement_snapshot` from an engagement book."""
     return list(
         zip(
@@ -60,11 +61,13 @@ def take_snapshot(
     source: str = "daily",
     events: pd.DataFrame | None = None,
     leads: pd.DataFrame | None = None,
+    book: EngagementBook | None = None,
 ) -> SnapshotReport:
-    """Record the engagement of every active practice as of ``as_of`` (default now) for that UTC day."""
+    """Record the engagement of every active practice as of ``as_of`` (default now) for that UTC day
+    (``book``: that engagement, when the caller has already computed it as of ``as_of``)."""
     as_of = as_of or now_utc()
     day = as_of.astimezone(UTC).date().isoformat()
-    book = book_engagement(store, config.engagement, as_of, events=events, leads=leads)
+    book = book or book_engagement(store, config.engagement, as_of, events=events, leads=leads)
     recorded = store.save_engagement_snapshot(snapshot_rows(book, config, day, utc_now_iso(), source))
     return SnapshotReport(day, len(book), recorded)
 

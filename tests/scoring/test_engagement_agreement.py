@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scoring.engagement import EngagementConfig, compute_engagement, practice_engagement
@@ -44,6 +44,12 @@ FIELDS = ("engagement_score", "engagement_level", "velocity_24h", "last_event_us
 MATRICES = ("events_counted", "raw_points", "decayed_points", "counted_points")
 
 
+# Each example computes engagement a dozen times: a third of the profile's examples keeps the suite quick
+# (100 in CI; LEADSCORE_HYPOTHESIS_PROFILE=thorough still runs well over a thousand).
+EXAMPLES = max(settings.default.max_examples // 3, 20)
+
+
+@settings(max_examples=EXAMPLES)
 @given(event_rows, tiers, configs)
 def test_whole_book_and_one_practice_agree(rows: list, tier_of: dict, cfg: EngagementConfig) -> None:
     events = pd.DataFrame([(p, t, AS_OF_US - a) for p, t, a in rows], columns=["practice_id", "type", "occurred_us"])
@@ -66,6 +72,7 @@ def test_whole_book_and_one_practice_agree(rows: list, tier_of: dict, cfg: Engag
     assert whole.unknown_practice_events == sum(1 for p, _, _ in rows if p == "stranger")
 
 
+@settings(max_examples=EXAMPLES // 2)
 @given(event_rows, tiers)
 def test_other_practices_events_never_change_a_practices_engagement(rows: list, tier_of: dict) -> None:
     cfg = EngagementConfig()
