@@ -58,6 +58,7 @@ PLACEHOLDERS = ("next_action", "next_action_why", "grid_cell", "engagement_score
                 "recency_risk", "velocity_24h", "priority_tier", "practice_id", "name")
 MAX_ATTEMPTS = 5  # webhook deliveries before a firing is marked failed
 WEBHOOK_TIMEOUT_S = 10.0
+UNREACHABLE_LIMIT = 3  # failures in a row at one URL before its other webhooks wait for the next run
 _RULE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -302,25 +303,33 @@ def report_deliveries(store: Store, report: AutomationReport, post: PostFn | Non
 
 def deliver_webhooks(store: Store, post: PostFn | None = None, max_attempts: int = MAX_ATTEMPTS) -> tuple[int, int]:
     """POST every pending webhook firing (oldest first); 2xx marks it done, anything else keeps it
-    pending with the reason until ``max_attempts``. Returns (delivered, failed attempts)."""
+    pending with the reason until ``max_attempts``. After ``UNREACHABLE_LIMIT`` failures in a row at one
+    URL, the rest for that URL wait for the next run untried (a dead endpoint must not stall a sync
+    for minutes). Returns (delivered, failed attempts)."""
     pending = store.pending_webhooks()
     if not pending:
         return 0, 0
     delivered = failed = 0
+    streak: Counter[str] = Counter()
     with httpx.Client(timeout=WEBHOOK_TIMEOUT_S) as client:
         send = post or (lambda url, body, headers: client.post(url, content=body, headers=headers).status_code)
         for item in pending:
+            url = item["target"]
+            if streak[url] >= UNREACHABLE_LIMIT:
+                continue
             key = f"{item['practice_id']}:{item['rule_id']}:{item['day']}"
             headers = {"Content-Type": "application/json", "Idempotency-Key": key, "User-Agent": "leadscore"}
             try:
-                status = send(item["target"], item["payload"].encode(), headers)
+                status = send(url, item["payload"].encode(), headers)
                 error = None if 200 <= status < 300 else f"the webhook answered HTTP {status}"
             except httpx.HTTPError as exc:
                 error = f"the webhook could not be reached ({type(exc).__name__}: {exc})"
             if error is None:
                 delivered += 1
+                streak[url] = 0
             else:
                 failed += 1
+                streak[url] += 1
             store.webhook_attempted(item["id"], error, give_up=item["attempts"] + 1 >= max_attempts)
     return delivered, failed
 

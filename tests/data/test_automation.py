@@ -11,6 +11,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import orjson
 import pytest
 
@@ -200,6 +201,27 @@ def test_a_failing_webhook_stays_pending_and_is_retried(book: Store) -> None:
     assert (second.fired.total(), second.delivered) == (0, 1)
     assert [r["headers"]["Idempotency-Key"] for r in hook.received] == ["hot-a:a1-hook:2026-03-02"] * 2
     assert book.automation_log().iloc[0]["status"] == "done"
+
+
+def test_a_dead_endpoint_does_not_stall_the_run(book: Store) -> None:
+    calls: list[str] = []
+
+    def down(url: str, body: bytes, headers: dict[str, str]) -> int:
+        calls.append(headers["Idempotency-Key"])
+        raise httpx.ConnectError("connection refused")
+
+    many = [(f"m{i}", f"hot-{i}") for i in range(6)]
+    book.upsert_practices([{"practice_id": p, "source": "import", "record": full_record(p)} for _, p in many])
+    run_scoring(book, [p for _, p in many], kind="test", trigger="manual")
+    book.add_events([(f"{e}-{t}", p, t, NOW - US_PER_HOUR, "t", None) for e, p in many
+                     for t in ("meeting", "demo_request", "signup")])
+    rule = Rule("h", cells=("A1",), action="webhook", url="http://127.0.0.1:9/down")
+    report = run_automation(book, CFG, rules(rule), as_of=AS_OF, post=down)
+    assert report.fired["h"] == 7  # hot-a and the six new ones
+    assert len(calls) == 3 and report.failed == 3  # three failures in a row: the rest wait
+    statuses = book.automation_log()["attempts"].tolist()
+    assert sorted(statuses) == [0, 0, 0, 0, 1, 1, 1]
+    assert set(book.automation_log()["status"]) == {"pending"}
 
 
 def test_a_webhook_that_keeps_failing_is_given_up(book: Store) -> None:
