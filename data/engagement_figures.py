@@ -17,7 +17,9 @@ STATUS_COLOURS = {"counted": ACCENT, "type not configured: counts nowhere": "#B4
                   "after now: not counted yet": "#64748B"}
 
 
-def grid_figure(counts: pd.DataFrame, selected: Collection[str] = ()) -> go.Figure:
+def grid_figure(
+    counts: pd.DataFrame, selected: Collection[str] = (), title: str = "Fit × engagement grid (practices per cell)"
+) -> go.Figure:
     """The 4 × 3 fit × engagement grid as a heat map of practice counts: rows A, B, C, P (best fit on top),
     columns engagement levels 1–3, each cell labelled with its name and count; selected cells are
     outlined. An invisible marker sits on each cell (``customdata`` = the cell, in GRID_CELLS order) so a
@@ -46,9 +48,10 @@ def grid_figure(counts: pd.DataFrame, selected: Collection[str] = ()) -> go.Figu
             if names[r][c] in selected:
                 fig.add_shape(type="rect", x0=c - 0.5, x1=c + 0.5, y0=r - 0.5, y1=r + 0.5, xref="x", yref="y",
                               line=dict(color=INK, width=4))
-    fig.update_layout(title="Fit × engagement grid (practices per cell)", height=380, showlegend=False,
+    fig.update_layout(title=title, height=380, showlegend=False,
                       clickmode="event+select", dragmode=False, **{**_LAYOUT, "margin": dict(l=10, r=20, t=95, b=10)})
-    fig.update_xaxes(side="top", showgrid=False, fixedrange=True)
+    short = [f"level {level}<br>{LEVEL_LABELS[level].split(' · ')[1]}" for level in LEVELS]  # fits narrow columns
+    fig.update_xaxes(side="top", showgrid=False, fixedrange=True, tickangle=0, tickvals=columns, ticktext=short)
     fig.update_yaxes(autorange="reversed", showgrid=False, fixedrange=True)
     return fig
 

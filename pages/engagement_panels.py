@@ -243,9 +243,10 @@ def whatif_grid(bench: Workbench, base: ScoringConfig, candidate: ScoringConfig,
     st.subheader("The fit × engagement grid, before and after")
     comparison = grid_comparison(grid_before, grid_after)
     left, right = st.columns(2)
-    left.plotly_chart(grid_figure(grid_counts(grid_before.frame())), width="stretch", key="whatif_grid_before")
-    right.plotly_chart(grid_figure(grid_counts(grid_after.frame())), width="stretch", key="whatif_grid_after")
-    st.caption("Left: the active configuration. Right: these settings.")
+    left.plotly_chart(grid_figure(grid_counts(grid_before.frame()), title="Active configuration"), width="stretch",
+                      key="whatif_grid_before")
+    right.plotly_chart(grid_figure(grid_counts(grid_after.frame()), title="These settings"), width="stretch",
+                       key="whatif_grid_after")
     st.plotly_chart(grid_change_figure(comparison), width="stretch", key="whatif_grid_change")
     names = dict(zip(ui.leads(bench)["practice_id"], ui.leads(bench)["name"], strict=True))
     moved = cell_movers(grid_before, grid_after, names)
@@ -277,7 +278,7 @@ def operations_panel(bench: Workbench) -> None:
         st.error(f"Automation rules cannot be used: {exc}")
         rules = None
     if rules is not None:
-        st.markdown(f"**Automation rules** ({ui.md_escape(rules.source)}): each fires once per practice and day "
+        st.markdown(f"**Automation rules** · {ui.md_escape(rules.source)} · each fires once per practice and day "
                     "when its condition starts to hold.")
         st.dataframe(pd.DataFrame([{"rule": r.id, "when": r.condition(), "then": r.effect(),
                                     "description": r.description} for r in rules.rules]),
