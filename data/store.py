@@ -19,7 +19,8 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -843,37 +844,59 @@ class Store:
         is logged in ``event_imports`` in the same transaction, with ``imported`` = the events added.
         Returns the number of events added.
         """
-        if any(rows[i][0] > rows[i + 1][0] for i in range(len(rows) - 1)):
-            # The log is keyed by event_id: adding in key order appends to its B-tree instead of
-            # splitting pages all over it (derived ids are hashes, in no order).
-            rows = sorted(rows, key=lambda r: r[0])
-        with self.write() as w:
+        if import_record is None:
+            return self.add_event_chunks([rows])
+        record = dict(import_record)
+        record.setdefault("rows", len(rows))
+        return self.add_event_chunks([rows], log=(record.get("source"), record.get("name")), summary=lambda: record)
+
+    def add_event_chunks(
+        self,
+        chunks: Iterable[Sequence[tuple[Any, ...]]],
+        *,
+        log: tuple[str | None, str | None] | None = None,
+        summary: Callable[[], dict[str, Any]] | None = None,
+    ) -> int:
+        """Append events chunk by chunk in ONE transaction (see :meth:`add_events` for the rows): while a
+        chunk is being added, the next one is produced (``chunks`` may parse a file lazily), so reading
+        and writing overlap. An exception from ``chunks`` rolls everything back: nothing is stored.
+
+        ``log`` = (source, name) records the import in ``event_imports``; ``summary()``, called after the
+        last chunk, gives its counts (rows, duplicates, unknown_type, unknown_practice, unreadable).
+        Returns the number of events added.
+        """
+        with self.write() as w, ThreadPoolExecutor(max_workers=1, thread_name_prefix="events") as pool:
             import_id = None
-            if import_record is not None:
+            if log is not None:
                 cursor = w.execute(
                     "INSERT INTO event_imports (source, name, imported_at, rows, imported, duplicates, unknown_type, "
-                    "unknown_practice, unreadable) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?)",
-                    (
-                        import_record.get("source"),
-                        import_record.get("name"),
-                        utc_now_iso(),
-                        import_record.get("rows", len(rows)),
-                        import_record.get("duplicates", 0),
-                        import_record.get("unknown_type", 0),
-                        import_record.get("unknown_practice", 0),
-                        import_record.get("unreadable", 0),
-                    ),
+                    "unknown_practice, unreadable) VALUES (?, ?, ?, 0, 0, 0, 0, 0, 0)",
+                    (log[0], log[1], utc_now_iso()),
                 )
-                import_id = cursor.lastrowid
-            before = w.total_changes
-            w.executemany(
+                import_id = int(cursor.lastrowid or 0)
+            sql = (
                 "INSERT OR IGNORE INTO events (event_id, practice_id, type, occurred_us, source, detail, import_id) "
-                f"VALUES (?, ?, ?, ?, ?, ?, {int(import_id) if import_id is not None else 'NULL'})",
-                rows,
+                f"VALUES (?, ?, ?, ?, ?, ?, {import_id if import_id is not None else 'NULL'})"
             )
+            before = w.total_changes
+            pending: Future[None] | None = None
+            try:
+                for chunk in chunks:  # producing the next chunk (parsing) overlaps adding this one
+                    if pending is not None:
+                        pending.result()
+                    pending = pool.submit(w.executemany, sql, _in_key_order(chunk))
+            finally:
+                if pending is not None:
+                    pending.result()  # the connection is never left to a running worker
             added = w.total_changes - before
             if import_id is not None:
-                w.execute("UPDATE event_imports SET imported = ? WHERE id = ?", (added, import_id))
+                counts = summary() if summary is not None else {}
+                w.execute(
+                    "UPDATE event_imports SET rows = ?, imported = ?, duplicates = ?, unknown_type = ?, "
+                    "unknown_practice = ?, unreadable = ? WHERE id = ?",
+                    (counts.get("rows", 0), added, counts.get("duplicates", 0), counts.get("unknown_type", 0),
+                     counts.get("unknown_practice", 0), counts.get("unreadable", 0), import_id),
+                )
         return added
 
     def stored_event_ids(self, event_ids: Iterable[str]) -> set[str]:
@@ -1093,6 +1116,14 @@ def _components_of(out: dict[str, Any]) -> dict[str, Any]:
     parts = {name: c.get("score") for name, c in doc.get("components", {}).items()}
     parts["original"] = doc.get("original_score")
     return parts
+
+
+def _in_key_order(rows: Sequence[tuple[Any, ...]]) -> Sequence[tuple[Any, ...]]:
+    """Events sorted by event_id: the log is keyed by it, so adding in key order appends to its B-tree
+    instead of splitting pages all over it (derived ids are hashes, in no order)."""
+    if any(rows[i][0] > rows[i + 1][0] for i in range(len(rows) - 1)):
+        return sorted(rows, key=lambda r: r[0])
+    return rows
 
 
 def _process_alive(pid: int) -> bool:

@@ -18,7 +18,7 @@ A file that cannot be used at all (unreadable, wrong kind, a required column mis
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -101,9 +101,14 @@ class PreparedEvents:
     rows: list[EventRow]
 
 
+CHUNK_BYTES = 4 << 20  # JSON Lines are parsed a few MiB at a time: bounded memory, and reading overlaps writing
+CHUNK_ROWS = 50_000
+
+
 def read_event_table(name: str, data: bytes) -> tuple[Iterator[tuple[Any, ...]], str]:
     """The file's rows — (row number as people count it, event_id, practice_id, type, occurred_at, source,
-    detail) — and the word for a row ("row" or "line").
+    detail) — and the word for a row ("row" or "line"). JSON Lines are parsed lazily, a piece at a time,
+    so a line that is not JSON raises InputError while the rows are read.
 
     Raises InputError when the file cannot be used: not CSV/XLSX/JSON Lines, unreadable, no rows, or a
     required column missing.
@@ -114,10 +119,9 @@ def read_event_table(name: str, data: bytes) -> tuple[Iterator[tuple[Any, ...]],
         shown = path.suffix or "(none)"
         raise InputError(f"{name}: unsupported events file type {shown} (use {', '.join(EVENT_SUFFIXES)})")
     if suffix == ".jsonl":
-        records = parse_jsonl(data, path)
-        if not records:
+        if not data.strip():
             raise InputError(f"{name}: the file holds no events (expected one JSON object per line)")
-        return _json_rows(records, _line_numbers(data, len(records))), "line"
+        return _jsonl_rows(data, path), "line"
     frame = read_csv_bytes(data, path) if suffix == ".csv" else read_xlsx_bytes(data, path)
     missing = [c for c in REQUIRED if c not in frame.columns]
     if missing:
@@ -139,76 +143,104 @@ class _NotAnObject:
 _NOT_AN_OBJECT = _NotAnObject()
 
 
-def _json_rows(records: list[Any], numbers: list[int]) -> Iterator[tuple[Any, ...]]:
-    for number, record in zip(numbers, records, strict=True):
-        if type(record) is dict:
-            get = record.get
-            yield number, get("event_id"), get("practice_id"), get("type"), get("occurred_at"), get("source"), get(
-                "detail")
-        else:
-            yield number, _NOT_AN_OBJECT, None, None, None, None, None
+def _jsonl_rows(data: bytes, path: Path) -> Iterator[tuple[Any, ...]]:
+    """JSON Lines rows, parsed by the project's reader a piece of whole lines at a time."""
+    first_line, start = 1, 0
+    while start < len(data):
+        end = data.find(b"\n", min(start + CHUNK_BYTES, len(data)))
+        end = len(data) if end < 0 else end + 1
+        piece = data[start:end]
+        records = parse_jsonl(piece, path, first_line=first_line)
+        numbers = _line_numbers(piece, len(records), first_line)
+        for number, record in zip(numbers, records, strict=True):
+            if type(record) is dict:
+                get = record.get
+                yield number, get("event_id"), get("practice_id"), get("type"), get("occurred_at"), get(
+                    "source"), get("detail")
+            else:
+                yield number, _NOT_AN_OBJECT, None, None, None, None, None
+        first_line += piece.count(b"\n")
+        start = end
 
 
-def _line_numbers(data: bytes, count: int) -> list[int]:
+def _line_numbers(data: bytes, count: int, first: int = 1) -> list[int]:
     """Line numbers of the non-blank lines (parse_jsonl skips blank ones), in order."""
     lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     if lines == count:  # the usual file: no blank lines
-        return list(range(1, count + 1))
-    return [i for i, line in enumerate(data.split(b"\n"), start=1) if line.strip()]
+        return list(range(first, first + count))
+    return [i for i, line in enumerate(data.split(b"\n"), start=first) if line.strip()]
+
+
+class EventStream:
+    """A file's events, read and checked as they are consumed (see the module docstring): ``chunks()``
+    yields lists of checked rows, de-duplicated within the file; ``report`` fills in as it goes.
+    InputError for an unusable file (raised by the constructor, or while reading for JSON Lines)."""
+
+    def __init__(self, name: str, data: bytes, *, default_source: str | None = None) -> None:
+        self.name = name
+        self.rows_in, word = read_event_table(name, data)
+        self.report = EventImportReport(name=name, row_word=word)
+        self.source_default = default_source if default_source is not None else Path(name).name
+
+    def chunks(self, size: int = CHUNK_ROWS) -> Iterator[list[EventRow]]:
+        """Checked events, ``size`` at a time; at the end, InputError if a JSON Lines file held none."""
+        report, unreadable = self.report, self.report.unreadable
+        source_default = self.source_default
+        seen: set[str] = set()
+        add = seen.add
+        fromiso, epoch, one_us = _FROMISO, _EPOCH, _ONE_US
+        rows: list[EventRow] = []
+        keep = rows.append
+        for number, event_id, pid, kind, when_raw, source, detail in self.rows_in:
+            if event_id is _NOT_AN_OBJECT:
+                unreadable.append((number, "line", "is not a JSON object"))
+                continue
+            pid = pid.strip() if type(pid) is str else clean_text(pid)
+            kind = kind.strip() if type(kind) is str else clean_text(kind)
+            event_id = event_id.strip() if type(event_id) is str else clean_text(event_id)
+            if not pid and not kind and not event_id and _blank(when_raw):
+                continue  # an empty spreadsheet row (or object) is not an event
+            report.rows += 1
+            if not pid:
+                unreadable.append((number, "practice_id", "is blank"))
+                continue
+            kind = normalise_type(kind) if kind else None
+            if not kind:
+                unreadable.append((number, "type", "is blank"))
+                continue
+            try:  # the short path of parse_timestamp; anything it does not read goes through parse_timestamp
+                moment = fromiso(when_raw)  # type: ignore[arg-type]
+                when = ((moment if moment.tzinfo else moment.replace(tzinfo=UTC)) - epoch) // one_us
+            except (TypeError, ValueError):
+                try:
+                    when = parse_timestamp(when_raw)
+                except TimestampError as exc:
+                    unreadable.append((number, "occurred_at", str(exc)))
+                    continue
+            event_id = event_id or derive_event_id(pid, kind, when)
+            if event_id in seen:
+                report.duplicates += 1
+                continue
+            add(event_id)
+            source = source.strip() if type(source) is str else clean_text(source)
+            detail = (detail.strip() or None) if type(detail) is str else None if detail is None else _detail(detail)
+            keep((event_id, pid, kind, when, source or source_default, detail))
+            if len(rows) >= size:
+                yield rows
+                rows = []
+                keep = rows.append
+        if rows:
+            yield rows
+        if report.row_word == "line" and not report.rows and not unreadable:
+            raise InputError(f"{self.name}: no line holds an event object with {', '.join(REQUIRED)}")
 
 
 def prepare_events(name: str, data: bytes, *, default_source: str | None = None) -> PreparedEvents:
-    """Read and check a file's events (see the module docstring); InputError when it is unusable.
-
-    One pass over the rows; the common case (text cells, ISO times Python reads directly) takes the
-    short path of each check, anything else goes through the full per-cell readers."""
-    rows_in, word = read_event_table(name, data)
-    report = EventImportReport(name=name, row_word=word)
-    source_default = default_source if default_source is not None else Path(name).name
-    rows: list[EventRow] = []
-    seen: set[str] = set()
-    unreadable = report.unreadable
-    add, keep = seen.add, rows.append
-    fromiso, epoch, one_us = _FROMISO, _EPOCH, _ONE_US
-    blank_rows = 0
-    for number, event_id, pid, kind, when_raw, source, detail in rows_in:
-        if event_id is _NOT_AN_OBJECT:
-            unreadable.append((number, "line", "is not a JSON object"))
-            continue
-        pid = pid.strip() if type(pid) is str else clean_text(pid)
-        kind = kind.strip() if type(kind) is str else clean_text(kind)
-        event_id = event_id.strip() if type(event_id) is str else clean_text(event_id)
-        if not pid and not kind and not event_id and _blank(when_raw):
-            blank_rows += 1
-            continue  # an empty spreadsheet row (or object) is not an event
-        report.rows += 1
-        if not pid:
-            unreadable.append((number, "practice_id", "is blank"))
-            continue
-        kind = normalise_type(kind) if kind else None
-        if not kind:
-            unreadable.append((number, "type", "is blank"))
-            continue
-        try:  # the short path of parse_timestamp; anything it does not read goes through parse_timestamp
-            moment = fromiso(when_raw)  # type: ignore[arg-type]
-            when = ((moment if moment.tzinfo else moment.replace(tzinfo=UTC)) - epoch) // one_us
-        except (TypeError, ValueError):
-            try:
-                when = parse_timestamp(when_raw)
-            except TimestampError as exc:
-                unreadable.append((number, "occurred_at", str(exc)))
-                continue
-        event_id = event_id or derive_event_id(pid, kind, when)
-        if event_id in seen:
-            report.duplicates += 1
-            continue
-        add(event_id)
-        source = source.strip() if type(source) is str else clean_text(source)
-        detail = (detail.strip() or None) if type(detail) is str else None if detail is None else _detail(detail)
-        keep((event_id, pid, kind, when, source or source_default, detail))
-    if word == "line" and not report.rows and not unreadable:
-        raise InputError(f"{name}: no line holds an event object with {', '.join(REQUIRED)}")
-    return PreparedEvents(report, rows)
+    """Read and check a whole file's events without storing anything (the Import page's preview).
+    InputError when the file is unusable."""
+    stream = EventStream(name, data, default_source=default_source)
+    rows = [row for chunk in stream.chunks() for row in chunk]
+    return PreparedEvents(stream.report, rows)
 
 
 def _blank(value: Any) -> bool:
@@ -226,33 +258,50 @@ def _detail(value: Any) -> str | None:
 def import_events(
     store: Store, name: str, data: bytes, config: EngagementConfig, *, default_source: str | None = None
 ) -> EventImportReport:
-    """Check and store a file's events (one transaction); returns the report. InputError if unusable."""
-    prepared = prepare_events(name, data, default_source=default_source)
-    return store_events(store, prepared, config, source="file")
+    """Read, check and store a file's events in one transaction, reading and writing overlapped; returns
+    the report. InputError if the file is unusable — then nothing is stored."""
+    stream = EventStream(name, data, default_source=default_source)
+    return store_event_chunks(store, stream.report, stream.chunks(), config, source="file")
 
 
 def store_events(store: Store, prepared: PreparedEvents, config: EngagementConfig, *, source: str) -> EventImportReport:
-    """Add prepared events to the log: the ones already there are duplicates; the new ones are counted by
-    type and practice (known or not) and added with the import's record, in one transaction."""
-    report = prepared.report
-    stored = store.stored_event_ids(r[0] for r in prepared.rows)
-    fresh = [r for r in prepared.rows if r[0] not in stored] if stored else prepared.rows
-    report.duplicates += len(prepared.rows) - len(fresh)
+    """Add prepared events (a preview the user confirmed, or activities read from Notion)."""
+    return store_event_chunks(store, prepared.report, [prepared.rows], config, source=source)
+
+
+def store_event_chunks(
+    store: Store, report: EventImportReport, chunks: Iterable[list[EventRow]], config: EngagementConfig, *, source: str
+) -> EventImportReport:
+    """Add checked events to the log in one transaction: those already there are duplicates; the new ones
+    are counted by type and practice (known or not). The import is logged with its counts."""
     known_types = set(config.type_names)
     known_practices = store.known_practice_ids()
-    report.unknown_types = Counter(r[2] for r in fresh if r[2] not in known_types)
-    report.unknown_practices = Counter(r[1] for r in fresh if r[1] not in known_practices)
-    report.unknown_type = sum(report.unknown_types.values())
-    report.unknown_practice = sum(report.unknown_practices.values())
-    record = {
-        "source": source,
-        "name": report.name,
-        "rows": report.rows,
-        "duplicates": report.duplicates,
-        "unknown_type": report.unknown_type,
-        "unknown_practice": report.unknown_practice,
-        "unreadable": len(report.unreadable),
-    }
-    report.imported = store.add_events(fresh, record) if fresh or report.rows else 0
-    report.duplicates += len(fresh) - report.imported  # added meanwhile by another writer
+    log_has_events = store.event_count() > 0
+
+    def fresh_chunks() -> Iterator[list[EventRow]]:
+        for chunk in chunks:
+            stored = store.stored_event_ids(r[0] for r in chunk) if log_has_events else set()
+            fresh = [r for r in chunk if r[0] not in stored] if stored else chunk
+            report.duplicates += len(chunk) - len(fresh)
+            report.unknown_types.update(r[2] for r in fresh if r[2] not in known_types)
+            report.unknown_practices.update(r[1] for r in fresh if r[1] not in known_practices)
+            yield fresh
+
+    def counts() -> dict[str, Any]:
+        report.unknown_type = sum(report.unknown_types.values())
+        report.unknown_practice = sum(report.unknown_practices.values())
+        return {"rows": report.rows, "duplicates": report.duplicates, "unknown_type": report.unknown_type,
+                "unknown_practice": report.unknown_practice, "unreadable": len(report.unreadable)}
+
+    offered = 0
+
+    def counted() -> Iterator[list[EventRow]]:
+        nonlocal offered
+        for fresh in fresh_chunks():
+            offered += len(fresh)
+            yield fresh
+
+    report.imported = store.add_event_chunks(counted(), log=(source, report.name), summary=counts)
+    report.duplicates += offered - report.imported  # added meanwhile by another writer
+    counts()
     return report

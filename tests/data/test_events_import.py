@@ -260,3 +260,39 @@ def test_clear_book_forgets_events_and_engagement_history(book: Store) -> None:
     book.clear_book()
     assert book.event_count() == 0
     assert book.query("SELECT COUNT(*) FROM engagement_snapshots")[0][0] == 0
+
+
+# ---- big files: read and written a piece at a time, still all or nothing -----------------------------
+
+
+@pytest.fixture
+def small_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    import data.events.importer as importer
+
+    monkeypatch.setattr(importer, "CHUNK_BYTES", 150)  # a couple of lines per parsed piece
+    monkeypatch.setattr(importer, "CHUNK_ROWS", 2)  # two events per written chunk
+
+
+def event_line(i: int, when: str = "2026-03-01T09:00:00Z") -> dict:
+    return {"event_id": f"e{i:03d}", "practice_id": "p1", "type": "page_view", "occurred_at": when}
+
+
+def test_pieces_keep_line_numbers_and_duplicates_across_them(book: Store, small_pieces: None) -> None:
+    lines: list[dict | str] = [event_line(i) for i in range(12)]
+    lines[5] = ""  # a blank line
+    lines[9] = event_line(9, when="soon")
+    lines.append(event_line(0))  # a duplicate of line 1, many pieces later
+    report = import_events(book, "e.jsonl", jsonl(*lines), CFG)
+    assert [(line, name) for line, name, _ in report.unreadable] == [(10, "occurred_at")]
+    assert (report.rows, report.imported, report.duplicates) == (12, 10, 1)
+    assert book.event_count() == 10
+    log = book.event_imports().iloc[0]
+    assert (log["rows"], log["imported"], log["duplicates"], log["unreadable"]) == (12, 10, 1, 1)
+
+
+def test_a_broken_line_far_into_a_big_file_stores_nothing(book: Store, small_pieces: None) -> None:
+    data = jsonl(*[event_line(i) for i in range(30)], "{not json")
+    with pytest.raises(InputError, match=r"e.jsonl:31: line 31 is not valid JSON"):
+        import_events(book, "e.jsonl", data, CFG)
+    assert book.event_count() == 0  # earlier pieces had been written inside the transaction: rolled back
+    assert book.event_imports().empty
