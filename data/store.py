@@ -879,12 +879,18 @@ class Store:
                 f"VALUES (?, ?, ?, ?, ?, ?, {import_id if import_id is not None else 'NULL'})"
             )
             before = w.total_changes
+
+            def insert(rows: Sequence[tuple[Any, ...]]) -> None:
+                # The cursor must die here, in the worker: dropped later in this thread it would reset the
+                # cached statement the next chunk is running on (SQLite: "bad parameter or API misuse").
+                w.executemany(sql, rows)
+
             pending: Future[None] | None = None
             try:
                 for chunk in chunks:  # producing the next chunk (parsing) overlaps adding this one
                     if pending is not None:
                         pending.result()
-                    pending = pool.submit(w.executemany, sql, _in_key_order(chunk))
+                    pending = pool.submit(insert, _in_key_order(chunk))
             finally:
                 if pending is not None:
                     pending.result()  # the connection is never left to a running worker

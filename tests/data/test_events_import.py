@@ -296,3 +296,18 @@ def test_a_broken_line_far_into_a_big_file_stores_nothing(book: Store, small_pie
         import_events(book, "e.jsonl", data, CFG)
     assert book.event_count() == 0  # earlier pieces had been written inside the transaction: rolled back
     assert book.event_imports().empty
+
+
+def test_many_chunks_written_while_the_next_are_read(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Reading the next chunk overlaps writing this one on the store's writer connection: nothing of the
+    # previous chunk's write may be released on the reading thread (it once reset the statement in use).
+    import data.events.importer as importer
+
+    monkeypatch.setattr(importer, "CHUNK_ROWS", 40)
+    data = jsonl(*[{"event_id": f"e{i:06d}", "practice_id": f"p{i % 7}", "type": "email_open",
+                    "occurred_at": f"2026-03-01T09:{i % 60:02d}:00Z"} for i in range(20_000)])
+    for attempt in range(3):
+        report = import_events(store, "e.jsonl", data, CFG)
+        assert report.imported == (20_000 if attempt == 0 else 0)
+        assert report.duplicates == (0 if attempt == 0 else 20_000)
+    assert store.event_count() == 20_000
