@@ -299,8 +299,7 @@ def test_a_broken_line_far_into_a_big_file_stores_nothing(book: Store, small_pie
 
 
 def test_many_chunks_written_while_the_next_are_read(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Reading the next chunk overlaps writing this one on the store's writer connection: nothing of the
-    # previous chunk's write may be released on the reading thread (it once reset the statement in use).
+    # Reading the next chunk overlaps writing this one: hundreds of hand-overs, then two re-imports.
     import data.events.importer as importer
 
     monkeypatch.setattr(importer, "CHUNK_ROWS", 40)
