@@ -276,11 +276,10 @@ def store_event_chunks(
     are counted by type and practice (known or not). The import is logged with its counts."""
     known_types = set(config.type_names)
     known_practices = store.known_practice_ids()
-    log_has_events = store.event_count() > 0
 
     def fresh_chunks() -> Iterator[list[EventRow]]:
         for chunk in chunks:
-            stored = store.stored_event_ids(r[0] for r in chunk) if log_has_events else set()
+            stored = store.stored_event_ids(r[0] for r in chunk)  # one cheap query when the log is empty
             fresh = [r for r in chunk if r[0] not in stored] if stored else chunk
             report.duplicates += len(chunk) - len(fresh)
             report.unknown_types.update(r[2] for r in fresh if r[2] not in known_types)
