@@ -229,3 +229,30 @@ def test_bad_activities_sections_are_named(tmp_path: Path, section: str, message
     with pytest.raises(NotionError) as caught:
         PropertyMapping.load(path)
     assert message in str(caught.value)
+
+
+def test_a_sync_retried_after_notion_failed_fires_once_and_writes_once(notion, store: Store, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    ws, practices, activities = notion
+    rules = tmp_path / "automation.toml"
+    rules.write_text('[[rules]]\nid = "a1-next"\ncells = ["A1"]\naction = "notion_property"\n'
+                     'property = "Next Action"\n', encoding="utf-8")
+    monkeypatch.setenv("LEADSCORE_AUTOMATION", str(rules))
+    pid = practices.add_page(HOT_PAGE)
+    busy_day(activities, pid, datetime.now(UTC) - timedelta(hours=1))
+    bench = bench_for(store, ws, practices, activities)
+    practices.faults.queue(*["503"] * 12, methods=["PATCH"])  # Notion is down for every write of this sync
+
+    first = bench.sync()
+    assert first.write_failures >= 1
+    assert practices.plain(pid)["Next Action"] is None
+    assert [w["practice_id"] for w in store.property_writes()] == [pid]  # kept, with Notion's message
+    assert store.automation_log().iloc[0]["status"] == "queued"
+
+    retried = bench.sync()  # the retry: the rule does not fire again; the queued write is delivered
+    assert not any("a1-next" in n for n in retried.notes)
+    assert practices.plain(pid)["Next Action"] == "Call today"
+    assert len(store.automation_log()) == 1 and store.automation_log().iloc[0]["status"] == "done"
+    written = [r for r in practices.requests if r.method == "PATCH" and r.status == 200
+               and "Next Action" in (r.body or {}).get("properties", {})]
+    assert len(written) == 1
