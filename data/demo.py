@@ -8,6 +8,7 @@ from typing import Any
 
 from scoring.features import record_from_flat_row
 
+from .events.demo import load_demo_history
 from .evidence.demo_outcomes import apply_outcome_story
 from .scoring_runs import RunReport, run_scoring
 from .store import Store
@@ -86,7 +87,9 @@ def load_sample_book(store: Store, *, n: int = DEMO_SIZE, seed: int = DEMO_SEED)
     """Fill the store with the sample book and score it (one recorded run)."""
     rows = demo_rows(n, seed)
     store.upsert_practices(rows)
-    return run_scoring(store, [r["practice_id"] for r in rows], kind="demo", trigger="manual")
+    report = run_scoring(store, [r["practice_id"] for r in rows], kind="demo", trigger="manual")
+    load_demo_history(store, seed=seed)  # issue 11: the book's activity history, snapshots and automation
+    return report
 
 
 def ensure_sample_book(store: Store, notion_configured: bool) -> RunReport | None:

@@ -19,12 +19,14 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import orjson
 import pandas as pd
 from sqlite_utils import Database, Migrations
@@ -36,6 +38,9 @@ DEFAULT_DB = Path(".leadscore") / "leadscore.db"
 BUSY_TIMEOUT_MS = 60_000
 HOLD_SUFFIX = ":hold"  # notion_pace row of an integration's Retry-After hold
 MAX_SQL_PARAMETERS = 900  # well under SQLite's limit on variables in one statement (999 in old builds)
+# Issue 11's tables, forgotten with the book by clear_book.
+ENGAGEMENT_TABLES = ("events", "event_imports", "engagement_snapshots", "automation_state", "automation_log",
+                     "property_outbox")
 
 migrations = Migrations("leadscore")
 
@@ -239,6 +244,83 @@ def m005_notion_pace_and_blocked_writes(db: Database) -> None:
     # A pending write that cannot succeed as Notion is set up now (a status option the API cannot
     # create, a property of another type): why, so it is never sent until that changes.
     db["outbox"].add_column("blocked", str)
+
+
+@migrations()
+def m006_engagement(db: Database) -> None:
+    # Issue 11 / SPEC §12. The event log: one row per event_id (a repeat is a duplicate and changes
+    # nothing). Keyed by event_id without a rowid, so a bulk import maintains one B-tree, not two.
+    db.execute(
+        """CREATE TABLE events (
+               event_id TEXT PRIMARY KEY NOT NULL, practice_id TEXT NOT NULL, type TEXT NOT NULL,
+               occurred_us INTEGER NOT NULL, source TEXT, detail TEXT, import_id INTEGER
+           ) WITHOUT ROWID"""
+    )
+    db["event_imports"].create(
+        {
+            "id": int,
+            "source": str,  # file | notion | demo
+            "name": str,
+            "imported_at": str,
+            "rows": int,
+            "imported": int,
+            "duplicates": int,
+            "unknown_type": int,
+            "unknown_practice": int,
+            "unreadable": int,
+        },
+        pk="id",
+    )
+    # Daily engagement snapshots (history: what it was then). One per practice and day.
+    db.execute(
+        """CREATE TABLE engagement_snapshots (
+               practice_id TEXT NOT NULL, day TEXT NOT NULL, engagement_score INTEGER NOT NULL,
+               engagement_level INTEGER NOT NULL, velocity_24h INTEGER NOT NULL, recency_risk TEXT NOT NULL,
+               grid_cell TEXT, next_action TEXT, config_version TEXT, taken_at TEXT NOT NULL, source TEXT,
+               PRIMARY KEY (practice_id, day)
+           ) WITHOUT ROWID"""
+    )
+    db.execute(
+        "CREATE TRIGGER engagement_snapshots_no_update BEFORE UPDATE ON engagement_snapshots "
+        "BEGIN SELECT RAISE(ABORT, 'engagement snapshots are append-only'); END"
+    )
+    # Automation rules: whether each rule matched each practice at the last evaluation, and the log of
+    # firings — unique per (practice, rule, day), so a retried or second run never fires twice.
+    db.execute(
+        """CREATE TABLE automation_state (
+               practice_id TEXT NOT NULL, rule_id TEXT NOT NULL, matched INTEGER NOT NULL, changed_at TEXT,
+               PRIMARY KEY (practice_id, rule_id)
+           ) WITHOUT ROWID"""
+    )
+    db["automation_log"].create(
+        {
+            "id": int,
+            "practice_id": str,
+            "rule_id": str,
+            "day": str,
+            "fired_at": str,
+            "action": str,  # log | notion_property | webhook
+            "target": str,  # the property name or the webhook URL
+            "payload": str,  # JSON
+            "status": str,  # done | pending | queued | failed | skipped
+            "attempts": int,
+            "last_error": str,
+            "done_at": str,
+        },
+        pk="id",
+        not_null={"practice_id", "rule_id", "day"},
+        defaults={"attempts": 0},
+    )
+    db["automation_log"].create_index(["practice_id", "rule_id", "day"], unique=True)
+    # Single Notion property writes (automation's `notion_property` action), apart from the score
+    # outbox: one pending value per page and property, the newest replacing an older one.
+    db.execute(
+        """CREATE TABLE property_outbox (
+               practice_id TEXT NOT NULL, property TEXT NOT NULL, value_json TEXT NOT NULL, queued_at TEXT NOT NULL,
+               origin TEXT, log_id INTEGER, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT,
+               last_attempt_at TEXT, PRIMARY KEY (practice_id, property)
+           ) WITHOUT ROWID"""
+    )
 
 
 class StoreError(Exception):
@@ -483,7 +565,8 @@ class Store:
         """
         with self.write() as w:
             w.execute("DROP TRIGGER score_history_no_delete")
-            for table in ("outbox", "scores", "score_history", "runs", "practices", "status_seen", "record_versions"):
+            for table in ("outbox", "scores", "score_history", "runs", "practices", "status_seen", "record_versions",
+                          *ENGAGEMENT_TABLES):
                 w.execute(f"DELETE FROM {table}")
             w.execute("DELETE FROM state WHERE key != 'revision'")
             w.execute(
@@ -1100,6 +1183,273 @@ class Store:
             w.execute("UPDATE models SET current = 0 WHERE current = 1")
             w.execute("UPDATE models SET current = 1 WHERE id = ?", (model_id,))
 
+    # ---- engagement: events, snapshots, automation (issue 11, SPEC §12) ---------------------------
+
+    def add_events(self, rows: Sequence[tuple[Any, ...]], import_record: dict[str, Any] | None = None) -> int:
+        """Append events — (event_id, practice_id, type, occurred_us, source, detail) tuples — in one
+        transaction; an event_id already stored is a duplicate and changes nothing (SPEC §12).
+
+        ``import_record`` (source, name, rows, duplicates, unknown_type, unknown_practice, unreadable)
+        is logged in ``event_imports`` in the same transaction, with ``imported`` = the events added.
+        Returns the number of events added.
+        """
+        if import_record is None:
+            return self.add_event_chunks([rows])
+        record = dict(import_record)
+        record.setdefault("rows", len(rows))
+        return self.add_event_chunks([rows], log=(record.get("source"), record.get("name")), summary=lambda: record)
+
+    def add_event_chunks(
+        self,
+        chunks: Iterable[Sequence[tuple[Any, ...]]],
+        *,
+        log: tuple[str | None, str | None] | None = None,
+        summary: Callable[[], dict[str, Any]] | None = None,
+    ) -> int:
+        """Append events chunk by chunk in ONE transaction (see :meth:`add_events` for the rows): while a
+        chunk is being added, the next one is produced (``chunks`` may parse a file lazily), so reading
+        and writing overlap. An exception from ``chunks`` rolls everything back: nothing is stored.
+
+        ``log`` = (source, name) records the import in ``event_imports``; ``summary()``, called after the
+        last chunk, gives its counts (rows, duplicates, unknown_type, unknown_practice, unreadable).
+        Returns the number of events added.
+        """
+        with self.write() as w, ThreadPoolExecutor(max_workers=1, thread_name_prefix="events") as pool:
+            import_id = None
+            if log is not None:
+                cursor = w.execute(
+                    "INSERT INTO event_imports (source, name, imported_at, rows, imported, duplicates, unknown_type, "
+                    "unknown_practice, unreadable) VALUES (?, ?, ?, 0, 0, 0, 0, 0, 0)",
+                    (log[0], log[1], utc_now_iso()),
+                )
+                import_id = int(cursor.lastrowid or 0)
+            sql = (
+                "INSERT OR IGNORE INTO events (event_id, practice_id, type, occurred_us, source, detail, import_id) "
+                f"VALUES (?, ?, ?, ?, ?, ?, {import_id if import_id is not None else 'NULL'})"
+            )
+            before = w.total_changes
+
+            def insert(rows: Sequence[tuple[Any, ...]]) -> None:
+                # The cursor must die here, in the worker: dropped later in this thread it would reset the
+                # cached statement the next chunk is running on (SQLite: "bad parameter or API misuse").
+                w.executemany(sql, rows)
+
+            pending: Future[None] | None = None
+            try:
+                for chunk in chunks:  # producing the next chunk (parsing) overlaps adding this one
+                    if pending is not None:
+                        pending.result()
+                    pending = pool.submit(insert, _in_key_order(chunk))
+            finally:
+                if pending is not None:
+                    pending.result()  # the connection is never left to a running worker
+            added = w.total_changes - before
+            if import_id is not None:
+                counts = summary() if summary is not None else {}
+                w.execute(
+                    "UPDATE event_imports SET rows = ?, imported = ?, duplicates = ?, unknown_type = ?, "
+                    "unknown_practice = ?, unreadable = ? WHERE id = ?",
+                    (counts.get("rows", 0), added, counts.get("duplicates", 0), counts.get("unknown_type", 0),
+                     counts.get("unknown_practice", 0), counts.get("unreadable", 0), import_id),
+                )
+        return added
+
+    def stored_event_ids(self, event_ids: Iterable[str]) -> set[str]:
+        """Which of ``event_ids`` the log already holds."""
+        ids = list(event_ids)
+        found: set[str] = set()
+        if not ids or not self.query("SELECT 1 FROM events LIMIT 1"):
+            return found
+        for start in range(0, len(ids), MAX_SQL_PARAMETERS):
+            chunk = ids[start : start + MAX_SQL_PARAMETERS]
+            sql = f"SELECT event_id FROM events WHERE event_id IN ({','.join('?' * len(chunk))})"
+            found.update(r[0] for r in self.reader.execute(sql, chunk))
+        return found
+
+    def event_count(self) -> int:
+        return int(self.query("SELECT COUNT(*) FROM events")[0][0])
+
+    def events_frame(self) -> pd.DataFrame:
+        """Every event as the engagement engine reads it: ``practice_id`` and ``type`` (categoricals) and
+        ``occurred_us`` (int64), in the log's order (by event_id)."""
+        rows = self.reader.execute("SELECT practice_id, type, occurred_us FROM events").fetchall()
+        practice_ids, types, when = zip(*rows, strict=True) if rows else ((), (), ())
+        return pd.DataFrame(
+            {
+                "practice_id": pd.Categorical(practice_ids),
+                "type": pd.Categorical(types),
+                "occurred_us": np.asarray(when, dtype=np.int64),
+            }
+        )
+
+    def practice_events(self, practice_id: str) -> pd.DataFrame:
+        """One practice's events with every column, newest first (the Practice page's timeline)."""
+        return self.frame(
+            "SELECT event_id, practice_id, type, occurred_us, source, detail FROM events WHERE practice_id = ? "
+            "ORDER BY occurred_us DESC, event_id",
+            (practice_id,),
+        )
+
+    def event_imports(self, limit: int = 20) -> pd.DataFrame:
+        return self.frame("SELECT * FROM event_imports ORDER BY id DESC LIMIT ?", (limit,))
+
+    def known_practice_ids(self) -> set[str]:
+        """Every practice id the store knows (trashed and deleted ones included)."""
+        return {r[0] for r in self.reader.execute("SELECT practice_id FROM practices")}
+
+    def save_engagement_snapshot(self, rows: Sequence[tuple[Any, ...]]) -> int:
+        """Record snapshots — (practice_id, day, engagement_score, engagement_level, velocity_24h,
+        recency_risk, grid_cell, next_action, config_version, taken_at, source) tuples; a practice's
+        snapshot for a day that already has one changes nothing. Returns how many were recorded."""
+        with self.write() as w:
+            before = w.total_changes
+            w.executemany("INSERT OR IGNORE INTO engagement_snapshots VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            return w.total_changes - before
+
+    def engagement_history(self, practice_id: str) -> pd.DataFrame:
+        return self.frame(
+            "SELECT * FROM engagement_snapshots WHERE practice_id = ? ORDER BY day", (practice_id,)
+        )
+
+    def snapshot_days(self) -> list[str]:
+        return [r[0] for r in self.query("SELECT DISTINCT day FROM engagement_snapshots ORDER BY day")]
+
+    def queue_property_write(
+        self, practice_id: str, prop: str, value: Any, *, origin: str | None = None, log_id: int | None = None
+    ) -> None:
+        """Queue one Notion property value for a page (automation's `notion_property` action).
+
+        Kept apart from the score outbox: one pending value per page and property (a newer value
+        replaces an older one); delivered by :func:`data.events.automation.deliver_property_writes`.
+        """
+        with self.write() as w:
+            w.execute(
+                """INSERT INTO property_outbox (practice_id, property, value_json, queued_at, origin, log_id)
+                   VALUES (?, ?, ?, ?, ?, ?)
+                   ON CONFLICT(practice_id, property) DO UPDATE SET value_json = excluded.value_json,
+                       queued_at = excluded.queued_at, origin = excluded.origin, log_id = excluded.log_id,
+                       attempts = 0, last_error = NULL, last_attempt_at = NULL""",
+                (practice_id, prop, orjson.dumps(value).decode(), utc_now_iso(), origin, log_id),
+            )
+
+    def property_writes(self) -> list[dict[str, Any]]:
+        rows = self.query("SELECT * FROM property_outbox ORDER BY queued_at, practice_id, property")
+        return [dict(r) | {"value": orjson.loads(r["value_json"])} for r in rows]
+
+    def property_write_done(self, practice_id: str, prop: str, queued_at: str) -> None:
+        """A property write reached Notion: drop it (unless a newer value replaced it meanwhile)."""
+        with self.write() as w:
+            row = w.execute(
+                "SELECT log_id FROM property_outbox WHERE practice_id = ? AND property = ? AND queued_at = ?",
+                (practice_id, prop, queued_at),
+            ).fetchone()
+            w.execute(
+                "DELETE FROM property_outbox WHERE practice_id = ? AND property = ? AND queued_at = ?",
+                (practice_id, prop, queued_at),
+            )
+            if row and row[0] is not None:
+                w.execute(
+                    "UPDATE automation_log SET status = 'done', done_at = ?, last_error = NULL WHERE id = ?",
+                    (utc_now_iso(), row[0]),
+                )
+
+    def property_write_failed(self, practice_id: str, prop: str, error: str, *, drop: bool = False) -> None:
+        """A property write failed: keep it queued with Notion's message (or ``drop`` it when the page is
+        gone); its automation log row says why."""
+        with self.write() as w:
+            row = w.execute(
+                "SELECT log_id FROM property_outbox WHERE practice_id = ? AND property = ?", (practice_id, prop)
+            ).fetchone()
+            if drop:
+                w.execute("DELETE FROM property_outbox WHERE practice_id = ? AND property = ?", (practice_id, prop))
+            else:
+                w.execute(
+                    """UPDATE property_outbox SET attempts = attempts + 1, last_error = ?, last_attempt_at = ?
+                       WHERE practice_id = ? AND property = ?""",
+                    (error[:1000], utc_now_iso(), practice_id, prop),
+                )
+            if row and row[0] is not None:
+                w.execute(
+                    "UPDATE automation_log SET status = ?, attempts = attempts + 1, last_error = ? WHERE id = ?",
+                    ("failed" if drop else "queued", error[:1000], row[0]),
+                )
+
+    def automation_log(self, limit: int = 200) -> pd.DataFrame:
+        return self.frame("SELECT * FROM automation_log ORDER BY id DESC LIMIT ?", (limit,))
+
+    def automation_fire(
+        self,
+        rule_id: str,
+        day: str,
+        matched: Sequence[str],
+        payloads: dict[str, dict[str, Any]],
+        action: str,
+        target: str | None,
+        fired_at: str,
+    ) -> list[tuple[int, str]]:
+        """Record one rule's evaluation atomically: the practices whose condition holds now but did not at
+        the previous evaluation fire — a log row unique per (practice, rule, day), plus, for a
+        ``notion_property`` action, the queued write — and every practice's matched state is kept for
+        the next evaluation. A firing already logged for the day is not repeated. Returns the
+        (log id, practice id) pairs that fired."""
+        fired: list[tuple[int, str]] = []
+        with self.write() as w:
+            before = dict(w.execute("SELECT practice_id, matched FROM automation_state WHERE rule_id = ?", (rule_id,)))
+            entering = [p for p in matched if not before.get(p)]
+            for pid in entering:
+                payload = payloads[pid]
+                if action == "log":
+                    status, note = "done", None
+                elif action == "webhook":
+                    status, note = "pending", None
+                elif payload.get("notion_page"):
+                    status, note = "queued", None
+                else:
+                    status, note = "skipped", "no Notion page to write to (a sample-book or imported practice)"
+                cursor = w.execute(
+                    """INSERT OR IGNORE INTO automation_log (practice_id, rule_id, day, fired_at, action, target,
+                           payload, status, last_error, done_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                    (pid, rule_id, day, fired_at, action, target, orjson.dumps(payload).decode(), status, note,
+                     fired_at if status == "done" else None),
+                )
+                if not cursor.rowcount:
+                    continue  # fired already today (SPEC: once per practice, rule and day)
+                log_id = int(cursor.lastrowid or 0)
+                fired.append((log_id, pid))
+                if status == "queued" and target:
+                    self.queue_property_write(pid, target, payload.get("value"), origin=f"automation:{rule_id}",
+                                              log_id=log_id)
+            now = set(matched)
+            changes = [(p, rule_id, 1, fired_at) for p in entering]
+            changes += [(p, rule_id, 0, fired_at) for p, was in before.items() if was and p not in now]
+            w.executemany(
+                """INSERT INTO automation_state (practice_id, rule_id, matched, changed_at) VALUES (?, ?, ?, ?)
+                   ON CONFLICT(practice_id, rule_id) DO UPDATE SET matched = excluded.matched,
+                       changed_at = excluded.changed_at""",
+                changes,
+            )
+        return fired
+
+    def pending_webhooks(self) -> list[dict[str, Any]]:
+        rows = self.query("SELECT * FROM automation_log WHERE action = 'webhook' AND status = 'pending' ORDER BY id")
+        return [dict(r) for r in rows]
+
+    def webhook_attempted(self, log_id: int, error: str | None, *, give_up: bool = False) -> None:
+        """A webhook delivery: done when ``error`` is None; else pending again with the reason (failed
+        for good when ``give_up``)."""
+        with self.write() as w:
+            if error is None:
+                w.execute(
+                    "UPDATE automation_log SET status = 'done', attempts = attempts + 1, last_error = NULL, "
+                    "done_at = ? WHERE id = ?",
+                    (utc_now_iso(), log_id),
+                )
+            else:
+                w.execute(
+                    "UPDATE automation_log SET status = ?, attempts = attempts + 1, last_error = ? WHERE id = ?",
+                    ("failed" if give_up else "pending", error[:1000], log_id),
+                )
+
 
 def _saved(row: sqlite3.Row) -> SavedConfig:
     return SavedConfig(
@@ -1161,6 +1511,13 @@ def _forget_page_values(w: sqlite3.Connection, practice_ids: Sequence[str], fiel
 
 def _folder_problem(path: Path, why: str) -> str:
     return f"cannot create the store at {path}: {why}; set LEADSCORE_DB to a file in a folder you can write"
+
+def _in_key_order(rows: Sequence[tuple[Any, ...]]) -> Sequence[tuple[Any, ...]]:
+    """Events sorted by event_id: the log is keyed by it, so adding in key order appends to its B-tree
+    instead of splitting pages all over it (derived ids are hashes, in no order)."""
+    if any(rows[i][0] > rows[i + 1][0] for i in range(len(rows) - 1)):
+        return sorted(rows, key=lambda r: r[0])
+    return rows
 
 
 def _process_alive(pid: int) -> bool:

@@ -11,6 +11,7 @@ import numpy as np
 import orjson
 import pandas as pd
 
+from scoring.engagement import GRID_CELLS, RISKS
 from scoring.features import FeatureTable
 from scoring.rules import FLAGS
 from scoring.whatif import TIER_ORDER
@@ -61,7 +62,9 @@ def prepare_leads(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 # The Leads page's filter widgets, by the key each is bound to in the page address (?tier=Hot&q=Pine).
-FILTER_KEYS = ("tier", "owner", "min", "flags", "q", "sort")
+FILTER_KEYS = ("tier", "owner", "min", "flags", "q", "cell", "min_eng", "action", "risk", "sort")
+NO_CELL = "No cell"  # the grid-cell filter's choice for practices without a cell (Failed, not scored)
+CELL_CHOICES = (*GRID_CELLS, NO_CELL)
 # The Practice page carries the Leads view it was opened from in this parameter (its query string), so
 # the browser's Back and the "← Leads" link return to exactly that view.
 RETURN_PARAM = "from"
@@ -83,17 +86,31 @@ class LeadFilters:
     min_score: int = 0
     flags: Sequence[str] = ()  # a lead must carry every selected flag
     text: str = ""
+    # The engagement axis (SPEC §12): grid cells (or NO_CELL), minimum engagement, next actions, recency risks.
+    cells: Sequence[str] = ()
+    min_engagement: int = 0
+    actions: Sequence[str] = ()
+    risks: Sequence[str] = ()
     sort: str = DEFAULT_SORT
+
+    def __post_init__(self) -> None:
+        # Widgets hold lists, queries give lists, code passes tuples: one form, so equal filters compare equal.
+        for name in ("tiers", "owners", "flags", "cells", "actions", "risks"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any]) -> LeadFilters:
-        """The filters as the Leads page's widgets (keys tier, owner, min, flags, q, sort) hold them."""
+        """The filters as the Leads page's widgets (keys :data:`FILTER_KEYS`) hold them."""
         return cls(
             tiers=state.get("tier") or (),
             owners=state.get("owner") or (),
             min_score=int(state.get("min") or 0),
             flags=state.get("flags") or (),
             text=state.get("q") or "",
+            cells=state.get("cell") or (),
+            min_engagement=int(state.get("min_eng") or 0),
+            actions=state.get("action") or (),
+            risks=state.get("risk") or (),
             sort=state.get("sort") or DEFAULT_SORT,
         )
 
@@ -105,24 +122,26 @@ class LeadFilters:
         for key, value in parse_qsl(query or "", keep_blank_values=False):
             values.setdefault(key, []).append(value)
         known_owners = None if owners is None else set(owners)
-        try:
-            min_score = int(float(values.get("min", ["0"])[-1]))
-        except ValueError:
-            min_score = 0
         sort = values.get("sort", [DEFAULT_SORT])[-1]
         return cls(
             tiers=[t for t in dict.fromkeys(values.get("tier", [])) if t in TIERS],
             owners=[o for o in dict.fromkeys(values.get("owner", [])) if known_owners is None or o in known_owners],
-            min_score=min(max(min_score, 0), max_score),
+            min_score=_whole(values.get("min"), max_score),
             flags=[f for f in dict.fromkeys(values.get("flags", [])) if f in FLAGS],
             text=values.get("q", [""])[-1],
+            cells=[c for c in dict.fromkeys(values.get("cell", [])) if c in CELL_CHOICES],
+            min_engagement=_whole(values.get("min_eng"), 100),
+            actions=list(dict.fromkeys(values.get("action", []))),
+            risks=[r for r in dict.fromkeys(values.get("risk", [])) if r in RISKS],
             sort=sort if sort in SORTS else DEFAULT_SORT,
         )
 
     def to_state(self) -> dict[str, Any]:
         """Widget values for the Leads page (key → value), every filter included."""
         return {"tier": list(self.tiers), "owner": list(self.owners), "min": self.min_score,
-                "flags": list(self.flags), "q": self.text, "sort": self.sort}
+                "flags": list(self.flags), "q": self.text, "cell": list(self.cells),
+                "min_eng": self.min_engagement, "action": list(self.actions), "risk": list(self.risks),
+                "sort": self.sort}
 
     def query_pairs(self) -> list[tuple[str, str]]:
         """The non-default filters as (key, value) pairs, in widget order (a list repeats its key)."""
@@ -132,6 +151,10 @@ class LeadFilters:
         pairs += [("flags", f) for f in self.flags]
         if self.text:
             pairs.append(("q", self.text))
+        pairs += [("cell", c) for c in self.cells]
+        if self.min_engagement:
+            pairs.append(("min_eng", str(self.min_engagement)))
+        pairs += [("action", a) for a in self.actions] + [("risk", r) for r in self.risks]
         if self.sort != DEFAULT_SORT:
             pairs.append(("sort", self.sort))
         return pairs
@@ -142,7 +165,8 @@ class LeadFilters:
 
     @property
     def active(self) -> bool:
-        return bool(self.tiers or self.owners or self.min_score or self.flags or self.text.strip())
+        return bool(self.tiers or self.owners or self.min_score or self.flags or self.text.strip() or self.cells
+                    or self.min_engagement or self.actions or self.risks)
 
     def describe(self) -> str:
         parts = []
@@ -156,6 +180,14 @@ class LeadFilters:
             parts.append("flags " + " and ".join(FLAG_LABELS.get(f, f) for f in self.flags))
         if self.text.strip():
             parts.append(f"matching “{self.text.strip()}”")
+        if self.cells:
+            parts.append("cell " + " or ".join(self.cells))
+        if self.min_engagement:
+            parts.append(f"engagement ≥ {self.min_engagement}")
+        if self.actions:
+            parts.append("next action " + " or ".join(self.actions))
+        if self.risks:
+            parts.append("risk " + " or ".join(self.risks))
         return ", ".join(parts) or "all practices"
 
 
@@ -173,7 +205,24 @@ def filter_leads(leads: pd.DataFrame, f: LeadFilters) -> pd.DataFrame:
     text = f.text.strip().casefold()
     if text:
         mask &= leads["search_text"].str.contains(text, regex=False)
+    if "grid_cell" in leads:  # the engagement columns (data.engagement_views.with_engagement)
+        if f.cells:
+            mask &= leads["grid_cell"].fillna(NO_CELL).isin(list(f.cells))
+        if f.min_engagement:
+            mask &= leads["engagement_score"] >= f.min_engagement
+        if f.actions:
+            mask &= leads["next_action"].isin(list(f.actions))
+        if f.risks:
+            mask &= leads["recency_risk"].isin(list(f.risks))
     return sort_leads(leads[mask], f.sort)
+
+
+def _whole(values: list[str] | None, top: int) -> int:
+    """The last of a query's values as a whole number within 0–``top`` (0 when absent or not a number)."""
+    try:
+        return min(max(int(float((values or ["0"])[-1])), 0), top)
+    except ValueError:
+        return 0
 
 
 def sort_leads(leads: pd.DataFrame, sort: str = DEFAULT_SORT) -> pd.DataFrame:
@@ -226,6 +275,11 @@ def display_frame(view: pd.DataFrame) -> pd.DataFrame:
         "flags": (view["flags_text"] if "flags_text" in view else view["flags"].map(flags_text)).astype("category"),
         "initial_score": _compact_int(view["initial_score"]),
     }
+    if "grid_cell" in view:  # the engagement axis (SPEC §12), beside the fit columns
+        shown["grid_cell"] = view["grid_cell"].astype("category")
+        shown["engagement_score"] = _compact_int(view["engagement_score"])
+        shown["next_action"] = view["next_action"].astype("category")
+        shown["velocity_24h"] = _compact_int(view["velocity_24h"])
     if view["url"].notna().any():  # the Notion link only when there are pages
         shown["url"] = view["url"]
     return pd.DataFrame(shown).reset_index(drop=True)

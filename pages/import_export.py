@@ -8,7 +8,7 @@ from data.files import InputError, table_bytes
 from data.files.importer import import_preview, preview_upload
 from data.files.limits import MAX_UPLOAD_BYTES
 from data.views import LeadFilters, export_frame, filter_leads
-from pages import ui
+from pages import engagement_panels, ui
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "docs" / "template.csv"
 
@@ -67,6 +67,8 @@ if upload is not None:
             st.rerun()
         elif not preview.importable:
             st.warning("No row can be imported: every row lacks a usable practice_id.")
+
+engagement_panels.events_import_section(bench)
 
 st.subheader("Export")
 leads = ui.leads(bench)

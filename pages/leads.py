@@ -22,7 +22,7 @@ from data.views import (
     owners_of,
     tier_counts,
 )
-from pages import ui
+from pages import engagement_panels, ui
 from scoring.rules import FLAGS
 
 
@@ -63,7 +63,7 @@ def return_to_view(owners: list[str], max_score: int) -> None:
         st.rerun()  # widgets seed from the address a run starts with
 
 
-def filter_sidebar(owners: list[str], max_score: int) -> None:
+def filter_sidebar(owners: list[str], max_score: int, leads: pd.DataFrame) -> None:
     with st.sidebar:
         st.subheader("Filters")
         st.multiselect("Tier", TIERS, key="tier", bind="query-params", placeholder="All tiers")
@@ -72,6 +72,7 @@ def filter_sidebar(owners: list[str], max_score: int) -> None:
         st.multiselect("Confidence flags (all of)", list(FLAGS), format_func=FLAG_LABELS.get, key="flags",
                        bind="query-params", placeholder="Any")
         st.text_input("Search name or address", key="q", bind="query-params", placeholder="e.g. Riverside, Austin")
+        engagement_panels.lead_filters(leads)  # grid cell, engagement, next action, recency risk
         st.selectbox("Sort by", list(SORTS), key="sort", bind="query-params")
         st.caption("Filters are part of the page address: copy the URL to share this exact view. "
                    "A practice opened from here returns to it with the browser's Back or “← Leads”.")
@@ -103,10 +104,11 @@ def downloads(view: pd.DataFrame, left: DeltaGenerator,
 
 @st.fragment(run_every="60s")
 def leads_table(bench: Workbench) -> None:
-    all_leads = ui.leads(bench)  # re-read every minute: other sessions and syncs show up
+    all_leads = engagement_panels.leads_with_engagement(bench)  # re-read every minute: other sessions, syncs
     filters = LeadFilters.from_state(st.session_state)
     view = filter_leads(all_leads, filters)
     tier_metrics(all_leads, view, filters)
+    engagement_panels.grid_heatmap(all_leads)  # the fit × engagement grid; a click filters to a cell
     st.caption(f"{len(view):,} of {len(all_leads):,} practices · {ui.md_escape(filters.describe())} · "
                f"sorted by {ui.md_escape(filters.sort)}")
     if view.empty:
@@ -134,6 +136,7 @@ def leads_table(bench: Workbench) -> None:
             "status": st.column_config.TextColumn("Status"),
             "last_contact": st.column_config.DateColumn("Last Contact", format="YYYY-MM-DD"),
             "url": st.column_config.LinkColumn("Notion", display_text="Open in Notion"),
+            **engagement_panels.LEAD_COLUMN_CONFIG,
         },
     )
     rows = event.selection.rows if event else []
@@ -149,11 +152,11 @@ bench = ui.workbench()
 st.title("Leads", anchor=False)
 if bench.notion_configured:
     sync_sidebar(bench)
-everything = ui.leads(bench)
+everything = engagement_panels.leads_with_engagement(bench)
 if everything.empty:
     ui.empty_book(bench)
     st.stop()
 owners = owners_of(everything)
 return_to_view(owners, bench.config.max_total)
-filter_sidebar(owners, bench.config.max_total)
+filter_sidebar(owners, bench.config.max_total, everything)
 leads_table(bench)

@@ -4,7 +4,7 @@ import orjson
 import streamlit as st
 
 from data.views import data_quality
-from pages import ui
+from pages import engagement_panels, ui
 from scoring.orchestrator import shared_breaker
 
 bench = ui.workbench()
@@ -129,3 +129,5 @@ else:
                 for p in orjson.loads(row[0] or "[]")]
     if problems:
         st.warning("Notion mapping: " + ui.md_escape("; ".join(sorted(set(problems)))))
+
+engagement_panels.operations_panel(bench)  # automation rules and their log (SPEC §12)

@@ -22,7 +22,7 @@ from data.practice_view import (
     when,
 )
 from data.views import RETURN_PARAM, LeadFilters, owners_of
-from pages import ui
+from pages import engagement_panels, ui
 from pages.evidence_panels import practice_evidence, score_change
 from scoring.explain import pending_note, tier_outlook
 from scoring.features import PracticeFeatures
@@ -206,6 +206,7 @@ if not isinstance(record, dict):  # a damaged record: say so, keep the page usab
     record = {}
 header(practice, score, chosen, bench.config.max_total)
 rescore_button(bench, chosen)
+engagement = engagement_panels.practice_engagement_row(bench, chosen, score)  # grid cell beside fit
 if not score:
     st.info("This practice has not been scored yet. Press **Rescore** to score it now.")
     st.stop()
@@ -215,6 +216,7 @@ if score["scoring_status"] != "Failed":
     what_would_change_the_tier(bench, record)
 inputs(record)
 history(bench, chosen)
+engagement_panels.practice_activity(bench, chosen, engagement)  # timeline, engagement over time
 score_change(bench, chosen, store.history(chosen))  # why did this score change (pages/evidence_panels.py)
 practice_evidence(bench, chosen)  # outcome, the learned model's probability and factors
 export(practice, score, record, chosen)

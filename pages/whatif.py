@@ -34,7 +34,7 @@ from data.whatif_controls import (
     problems_in_words,
 )
 from data.whatif_view import MOVERS_SHOWN, change_text, counts_table, matrix_table, movers_table
-from pages import ui
+from pages import engagement_panels, ui
 from pages.evidence_panels import whatif_evidence
 from scoring.config import ConfigError, ScoringConfig
 from scoring.vector import BookScores, retier, score_table
@@ -163,8 +163,10 @@ def recompute(bench: Workbench, candidate: ScoringConfig) -> tuple[BookScores, B
     before = ui.book_scores(bench)
     started = time.perf_counter()
     base = bench.config
-    same_components = {k: v for k, v in candidate.scoring_dict().items() if k not in TIER_FIELDS} == {
-        k: v for k, v in base.scoring_dict().items() if k not in TIER_FIELDS}
+    # Thresholds and the engagement axis leave every fit component as it is: re-tiering is enough.
+    unchanged = {*TIER_FIELDS, "engagement"}
+    same_components = {k: v for k, v in candidate.scoring_dict().items() if k not in unchanged} == {
+        k: v for k, v in base.scoring_dict().items() if k not in unchanged}
     after = retier(before, candidate) if same_components else score_table(ui.book(bench), candidate)
     return before, after, (time.perf_counter() - started) * 1000, same_components
 
@@ -197,6 +199,7 @@ def results(bench: Workbench, candidate: ScoringConfig) -> None:
     shown = matrix_table(matrix, "Now", "with these settings")
     st.dataframe(shown, hide_index=True, width="stretch", key="movement_matrix", column_config=thousands(shown))
     whatif_evidence(bench, before, after)  # evidence before vs after (pages/evidence_panels.py)
+    engagement_panels.whatif_grid(bench, bench.config, candidate, before, after)  # the grid before/after
     moved = movers(before, after)
     st.markdown(f"**{len(moved):,} practices change tier**")
     if not moved.empty:
@@ -254,6 +257,10 @@ def lab(bench: Workbench) -> None:
     except ConfigError as exc:
         st.error("These settings cannot be used, so the results below are hidden until they are fixed:\n"
                  + "\n".join(f"- {md(p)}" for p in problems_in_words(exc)))
+        return
+    # The engagement axis's numbers (SPEC §12), drawn fresh from the loaded configuration at every load.
+    candidate = engagement_panels.whatif_controls(loaded["config"], candidate, generation=st.session_state[GEN])
+    if candidate is None:
         return
     results(bench, candidate)
     st.divider()

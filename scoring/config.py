@@ -30,6 +30,7 @@ from pydantic import (
 )
 
 from .depth import bounded_repr, exceeds_depth
+from .engagement.config import EngagementConfig
 from .evidence.config import OutcomeConfig
 from .models import MAX_VETS
 
@@ -201,6 +202,9 @@ class ScoringConfig(_Frozen):
     decision_maker_points: Points = 10
     # Outcomes (SPEC §13): never an input to any score
     outcomes: OutcomeConfig = OutcomeConfig()
+
+    # Engagement, the second axis (SPEC §12): points, caps, half-life, levels, risk, next actions
+    engagement: EngagementConfig = EngagementConfig()
 
     # Operations (seed §6, SPEC §9)
     auto_trigger_scoring: bool = True
@@ -558,6 +562,8 @@ def dict_to_toml(data: Mapping[str, Any]) -> str:
 
 
 def _toml_value(value: Any) -> str:
+    if isinstance(value, Mapping):  # an inline table (nested settings such as the engagement table's rows)
+        return "{ " + ", ".join(f"{json.dumps(str(k))} = {_toml_value(v)}" for k, v in value.items()) + " }"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):

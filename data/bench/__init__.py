@@ -35,6 +35,7 @@ BENCHMARKS: dict[str, tuple[Callable[[int, Echo], list[Result]], int, int]] = {
     "evidence": (_lazy("evidence", "bench_evidence"), 100_000, 100_000),
     "whatif_evidence": (_lazy("evidence", "bench_whatif_evidence"), 10_000, 10_000),
     "training": (_lazy("evidence", "bench_training"), 100_000, 20_000),
+    "engagement": (_lazy("engagement", "bench_engagement"), 1_000_000, 100_000),  # events (10,000 practices)
 }
 
 

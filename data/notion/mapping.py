@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..events.mapping import ActivityMapping, parse_activities
 from .settings import NotionError
 
 MAPPING_ENV = "LEADSCORE_NOTION_MAPPING"
@@ -94,6 +95,7 @@ class PropertyMapping:
     sales: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SALES))
     scores: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SCORES))
     source: str = "built-in defaults"
+    activities: ActivityMapping | None = None  # issue 11: an optional activities data source
 
     @classmethod
     def load(cls, path: str | Path | None = None, env: Mapping[str, str] | None = None) -> PropertyMapping:
@@ -130,9 +132,11 @@ class PropertyMapping:
                     if k in defaults and isinstance(v, str) and v.strip()
                 },
             }
-        for section in set(data) - set(sections):
-            problems.append(f"[{section}] is not a known section (use fields, sales, scores)")
+        activities, activity_problems = parse_activities(data.get("activities"))  # issue 11
+        problems += activity_problems
+        for section in set(data) - set(sections) - {"activities"}:
+            problems.append(f"[{section}] is not a known section (use fields, sales, scores, activities)")
         if problems:
             raise NotionError(f"{chosen}: " + "; ".join(problems))
-        return cls(merged["fields"], merged["sales"], merged["scores"], source=str(chosen))
+        return cls(merged["fields"], merged["sales"], merged["scores"], source=str(chosen), activities=activities)
 

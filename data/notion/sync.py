@@ -28,6 +28,7 @@ from notion_client.errors import HTTPResponseError, RequestTimeoutError
 
 from scoring.config import ScoringConfig
 
+from ..events.hooks import after_scoring
 from ..scoring_runs import RunReport, active_config, recorded_run, score_stored
 from ..store import Store
 from .gateway import NotionGateway, describe_error, is_transient
@@ -194,6 +195,7 @@ class Workbench:
                     "(`leadscore demo` brings them back)."
                 )
             self._score_changed(report, cfg, say)
+            after_scoring(self, report, say, push=push, full=full)  # engagement: activities, snapshot, automation
             if push:
                 say(f"writing scores to Notion ({self.store.outbox_summary()['size']} pending)")
                 self._deliver(report, progress=write_progress)

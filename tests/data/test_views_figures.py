@@ -259,7 +259,7 @@ def test_filters_travel_as_a_query_string_and_back() -> None:
 )
 def test_a_query_string_no_widget_could_hold_is_dropped_not_an_error(query: str) -> None:
     filters = LeadFilters.from_query(query, owners=["Dana"], max_score=120)
-    assert filters.tiers == [] and filters.owners == [] and filters.flags == []
+    assert filters.tiers == () and filters.owners == () and filters.flags == ()
     assert 0 <= filters.min_score <= 120 and filters.sort in SORTS
 
 

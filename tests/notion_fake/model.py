@@ -36,6 +36,7 @@ WRITABLE_TYPES = (
     "email",
     "date",
     "people",
+    "relation",  # page references into another data source (Notion's page-property-values#relation)
 )
 READ_ONLY_TYPES = ("created_time", "last_edited_time")
 # Values Notion computes (a formula's result, a rollup over related pages): the fake cannot compute
@@ -49,6 +50,8 @@ TEXT_TYPES = ("title", "rich_text", "url", "phone_number", "email")
 LIST_TYPES = ("title", "rich_text", "multi_select", "people", "relation")
 FORMULA_RESULTS = ("string", "number", "boolean", "date")
 ROLLUP_RESULTS = ("number", "date", "array", "incomplete", "unsupported")
+RELATION_LIMIT = 100  # page references a request may set (Notion's limit)
+RELATION_SHOWN = 25  # references a page object lists; the rest are behind has_more (Notion's limit)
 
 TEXT_CONTENT_LIMIT = 2000
 RICH_TEXT_ITEMS_LIMIT = 100
@@ -437,12 +440,7 @@ class Schema:
                 "rollup_property_id": config.get("rollup_property_id", ""),
             }
         if prop.type == "relation":
-            return {
-                "data_source_id": config.get("data_source_id", self.ids.uuid4()),
-                "database_id": config.get("database_id", self.ids.uuid4()),
-                "type": "single_property",
-                "single_property": {},
-            }
+            return relation_config(config, path)
         if prop.type == "status" and not prop.config.get("groups"):
             return self._status_config(prop, config.get("options") or DEFAULT_STATUS, path)
         if prop.type in OPTION_TYPES:
@@ -650,6 +648,23 @@ class Writer:
             parse_iso(raw["end"], f"{path}.end")
         return {"start": raw["start"], "end": raw.get("end"), "time_zone": raw.get("time_zone")}
 
+    def _w_relation(self, prop: Prop, raw: Any, path: str) -> list[str]:
+        """``[{"id": page_id}, …]`` → page ids (deduplicated, order kept)."""
+        if not isinstance(raw, list):
+            raise body_error(path, "an array", raw)
+        if len(raw) > RELATION_LIMIT:
+            raise validation_error(
+                f"body failed validation: {path}.length should be ≤ `{RELATION_LIMIT}`, instead was `{len(raw)}`."
+            )
+        ids: list[str] = []
+        for i, ref in enumerate(raw):
+            if not isinstance(ref, dict) or not isinstance(ref.get("id"), str) or not is_uuid(ref["id"]):
+                raise body_error(f"{path}[{i}].id", "a valid uuid", ref.get("id") if isinstance(ref, dict) else ref)
+            pid = str(uuid.UUID(ref["id"]))
+            if pid not in ids:
+                ids.append(pid)
+        return ids
+
     def _w_people(self, prop: Prop, raw: Any, path: str) -> list[str]:
         if not isinstance(raw, list):
             raise body_error(path, "an array", raw)
@@ -795,6 +810,8 @@ def _plain_to_raw(prop: Prop, value: Any, users: Mapping[str, dict]) -> Any:
         return _plain_date(value)
     if kind == "people":
         return [{"object": "user", "id": _user_id(str(ref), users)} for ref in _as_list(value)]
+    if kind == "relation":
+        return [{"id": str(ref)} for ref in _as_list(value)]
     return value
 
 
@@ -823,7 +840,7 @@ def render_value(prop: Prop, stored: Any, page: Page, users: Mapping[str, dict])
         function = prop.config.get("function", "show_original")
         return copy.deepcopy(stored) if stored else {"type": "array", "array": [], "function": function}
     if kind == "relation":
-        return [{"id": ref} for ref in stored or []]
+        return [{"id": pid} for pid in (stored or [])[:RELATION_SHOWN]]
     if kind in ("select", "status"):
         option = prop.option_by_id(stored) if stored else None
         return (
@@ -849,8 +866,6 @@ def to_plain(prop: Prop, stored: Any, page: Page, users: Mapping[str, dict]) -> 
         return rendered.get(rendered.get("type"))
     if kind == "rollup":
         return rendered.get(rendered.get("type"))
-    if kind == "relation":
-        return [ref["id"] for ref in rendered]
     if kind in ("title", "rich_text"):
         return plain_text(rendered)
     if kind in ("select", "status"):
@@ -859,6 +874,8 @@ def to_plain(prop: Prop, stored: Any, page: Page, users: Mapping[str, dict]) -> 
         return [o["name"] for o in rendered]
     if kind == "people":
         return [users.get(u["id"], u).get("name", u["id"]) for u in rendered]
+    if kind == "relation":
+        return list(stored or [])  # every related page id, not only the 25 a page object lists
     if kind == "date" and rendered is not None:
         return (
             rendered["start"]
@@ -905,3 +922,21 @@ def timestamp_value(page: Page, which: str) -> datetime:
 def day_bounds(moment: datetime) -> tuple[datetime, datetime]:
     start = moment.replace(hour=0, minute=0, second=0, microsecond=0)
     return start, start + timedelta(days=1)
+
+
+def relation_config(config: dict[str, Any], path: str) -> dict[str, Any]:
+    """A relation's schema object as API 2025-09-03 returns it: the related ``data_source_id`` (and its
+    ``database_id`` when given), ``type`` ``single_property`` with an empty ``single_property`` object, or
+    ``dual_property`` with the synced property's id and name."""
+    target = config.get("data_source_id")
+    if target is not None and not is_uuid(target):
+        raise body_error(f"{path}.relation.data_source_id", "a valid uuid", target)
+    kind = config.get("type", "single_property")
+    if kind not in ("single_property", "dual_property"):
+        raise body_error(f"{path}.relation.type", "`single_property` or `dual_property`", kind)
+    out: dict[str, Any] = {"data_source_id": str(uuid.UUID(target)) if target else None}
+    if config.get("database_id"):
+        out["database_id"] = config["database_id"]
+    out["type"] = kind
+    out[kind] = dict(config.get(kind) or {})
+    return out

@@ -560,10 +560,11 @@ class FakeNotion:
         for prop in self._schema:
             if only is not None and prop.id not in only and prop.name not in only:
                 continue
-            value = render_value(prop, page.values.get(prop.id, empty_value(prop.type)), page, users)
+            stored = page.values.get(prop.id, empty_value(prop.type))
+            value = render_value(prop, stored, page, users)
             props[prop.name] = {"id": prop.id, "type": prop.type, prop.type: value}
-            if prop.type == "relation":
-                props[prop.name]["has_more"] = False
+            if prop.type == "relation":  # Notion lists at most 25 references; has_more says there are more
+                props[prop.name]["has_more"] = len(stored or []) > len(value)
         return {
             "object": "page",
             "id": page.id,

@@ -297,7 +297,10 @@ def test_practice_page_explains_the_score(db: Path) -> None:
     store = Store.open(db)
     score = store.score("demo-0003")
     assert at.metric[0].value == str(score["lead_score"])
-    assert len(at.get("plotly_chart")) == 3  # components, steps, history
+    charts = [c.key for c in at.get("plotly_chart")]
+    assert charts[:3] == ["components_chart", "steps_chart", "history_chart"]  # components, steps, history
+    # … then engagement (issue 11): over time, by type, and the activity timeline
+    assert charts[3:] == ["engagement_history_chart", "engagement_breakdown_chart", "timeline_chart"]
     why = plain(" ".join(m.value for m in at.markdown))
     assert "Practice size" in why and "lead score" in why.lower()
     assert any(line in why for line in ("top tier", "would move it to", "moves it to", "stays"))

@@ -1,0 +1,355 @@
+"""The engagement axis in the app (issue 11): the pieces the Leads, Practice, What-if, Operations and
+Import pages call with one line each, and the shared, cached engagement of the book.
+
+Engagement is computed as of now whenever a page runs (SPEC §12); the event log is read once per store
+revision and the book's engagement at most once a minute per revision and configuration.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from data.engagement_figures import (
+    breakdown_figure,
+    engagement_history_figure,
+    grid_change_figure,
+    grid_figure,
+    timeline_figure,
+)
+from data.engagement_views import (
+    NO_CELL,
+    ago,
+    breakdown_frame,
+    cell_movers,
+    grid_comparison,
+    grid_counts,
+    history_with_now,
+    timeline_frame,
+    with_engagement,
+)
+from data.events.engagement import book_engagement
+from data.notion.sync import Workbench
+from pages import ui
+from scoring.config import ConfigError, ScoringConfig
+from scoring.engagement import GRID_CELLS, RISKS, EngagementBook, compute_engagement, practice_engagement, to_us
+
+# ---- the book's engagement, shared --------------------------------------------------------------------------
+
+
+@st.cache_resource(max_entries=2, show_spinner="Reading the activity log…")
+def _events(db_path: str, revision: int, _bench: Workbench) -> pd.DataFrame:
+    return _bench.store.events_frame()
+
+
+def events(bench: Workbench) -> pd.DataFrame:
+    """Every event (practice, type, time) as the engine reads it (shared, read-only)."""
+    return _events(str(bench.store.path), bench.store.revision(), bench)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _book(db_path: str, revision: int, fingerprint: str, minute: int, _bench: Workbench) -> EngagementBook:
+    return book_engagement(_bench.store, _bench.config.engagement, datetime.now(UTC), events=events(_bench),
+                           leads=ui.leads(_bench))
+
+
+def book(bench: Workbench) -> EngagementBook:
+    """The book's engagement as of now (recomputed when the store changes, and every minute)."""
+    return _book(str(bench.store.path), bench.store.revision(), bench.config.fingerprint, int(time.time() // 60),
+                 bench)
+
+
+def leads_with_engagement(bench: Workbench) -> pd.DataFrame:
+    """The Leads view of the book with engagement, grid cell and next action columns."""
+    leads = ui.leads(bench)
+    return with_engagement(leads, book(bench)) if not leads.empty else leads
+
+
+# ---- Leads: columns, filters, the grid -------------------------------------------------------------------------
+
+LEAD_COLUMNS = ["grid_cell", "engagement_score", "next_action", "velocity_24h"]
+LEAD_COLUMN_CONFIG: dict[str, Any] = {
+    "grid_cell": st.column_config.TextColumn("Grid", help="Fit letter (A Hot, B Warm, C Cold, P Pending) + "
+                                             "engagement level (1 high … 3 low)"),
+    "engagement_score": st.column_config.ProgressColumn("Engagement", min_value=0, max_value=100, format="%d"),
+    "next_action": st.column_config.TextColumn("Next action", width="medium"),
+    "velocity_24h": st.column_config.NumberColumn("24 h", help="Events in the last 24 hours", format="%d"),
+}
+
+
+def lead_filters(leads: pd.DataFrame) -> None:
+    """The engagement filters in the Leads sidebar (part of the page address, like the other filters)."""
+    st.multiselect("Grid cell", [*GRID_CELLS, NO_CELL], key="cell", bind="query-params", placeholder="All cells")
+    st.slider("Minimum engagement", 0, 100, 0, step=5, key="min_eng", bind="query-params")
+    actions = sorted(a for a in leads["next_action"].dropna().unique()) if "next_action" in leads else []
+    st.multiselect("Next action", actions, key="action", bind="query-params", placeholder="Any")
+    st.multiselect("Recency risk", list(RISKS), key="risk", bind="query-params", placeholder="Any")
+
+
+def _grid_clicked() -> None:
+    # A callback runs before the page: the "cell" filter widget has not been drawn yet, so it may change.
+    event = st.session_state.get("grid_map") or {}
+    indices = (event.get("selection") or {}).get("point_indices") or []
+    if indices:  # a cell was clicked: show it (or, if it was the one shown, every cell again)
+        cell = GRID_CELLS[int(indices[0])]
+        current = list(st.session_state.get("cell") or [])
+        st.session_state["cell"] = [c for c in current if c != cell] if cell in current else [cell]
+    else:  # the selected cell was clicked again: plotly deselects it
+        st.session_state["cell"] = []
+    st.session_state["_grid_rerun"] = True
+
+
+def grid_heatmap(leads: pd.DataFrame) -> None:
+    """The 4 × 3 fit × engagement grid of the whole book; clicking a cell filters the table to it."""
+    if st.session_state.pop("_grid_rerun", False):
+        st.rerun()  # the sidebar's filter widget shows the new cell too
+    selected = list(st.session_state.get("cell") or [])
+    st.plotly_chart(grid_figure(grid_counts(leads), selected), key="grid_map", on_select=_grid_clicked,
+                    selection_mode="points", width="stretch", config={"displayModeBar": False})
+    if selected:
+        st.caption("Click the outlined cell again (or clear “Grid cell” in the sidebar) to show every cell.")
+    else:
+        st.caption("Click a cell to show only its practices. A = Hot, B = Warm, C = Cold, P = Pending Enrichment; "
+                   "1 = highly engaged, 3 = little or none.")
+
+
+# ---- Practice: engagement of one practice ------------------------------------------------------------------
+
+
+def practice_engagement_row(bench: Workbench, practice_id: str, score: dict[str, Any] | None) -> EngagementBook:
+    """The grid cell beside the fit score, engagement now and the next action. Computed by the same engine
+    as the whole book, on a table of this practice's events; returned for :func:`practice_activity`."""
+    tier = score["priority_tier"] if score and score.get("scoring_status") == "Scored" else None
+    one = practice_engagement(bench.store.practice_events(practice_id), practice_id, tier,
+                              bench.config.engagement, datetime.now(UTC))
+    row = one.frame().iloc[0]
+    cols = st.columns(5)
+    cols[0].metric("Grid cell", row["grid_cell"] or "–",
+                   help="Fit letter (A Hot, B Warm, C Cold, P Pending Enrichment) + engagement level 1–3")
+    cols[1].metric("Engagement", f"{row['engagement_score']} / 100", help=f"Level {row['engagement_level']}")
+    cols[2].metric("Events in 24 h", int(row["velocity_24h"]))
+    cols[3].metric("Recency risk", str(row["recency_risk"]), help="Days since the last activity: < 3 low, "
+                   "3–7 medium, > 7 or none high")
+    cols[4].metric("Last activity", ago(row["days_since_last_event"]))
+    if row["next_action"]:
+        st.info(f"**Next action: {ui.md_escape(row['next_action'])}** — {ui.md_escape(row['next_action_why'])}")
+    else:
+        st.warning("No grid cell: the fit scoring failed or has not run. Rescore the practice to get a next action.")
+    return one
+
+
+def practice_activity(bench: Workbench, practice_id: str, one: EngagementBook) -> None:
+    """Engagement over time (daily snapshots and now), its breakdown by type, and the activity timeline."""
+    cfg = bench.config.engagement
+    st.subheader("Engagement")
+    row = one.frame().iloc[0]
+    notes = []
+    if row["unknown_type_events"]:
+        n = int(row["unknown_type_events"])
+        notes.append(f"{n} {'event' if n == 1 else 'events'} of a type the configuration does not know "
+                     f"{'counts' if n == 1 else 'count'} nowhere")
+    if row["future_events"]:
+        n = int(row["future_events"])
+        notes.append(f"{n} {'event' if n == 1 else 'events'} dated after now {'is' if n == 1 else 'are'} not "
+                     "counted yet")
+    if notes:
+        st.caption("; ".join(notes) + ".")
+    own = bench.store.practice_events(practice_id)
+    history = history_with_now(bench.store.engagement_history(practice_id), one, practice_id)
+    breakdown = breakdown_frame(one, practice_id, cfg)
+    left, right = st.columns(2)
+    left.plotly_chart(engagement_history_figure(history, cfg), width="stretch", key="engagement_history_chart")
+    right.plotly_chart(breakdown_figure(breakdown), width="stretch", key="engagement_breakdown_chart")
+    with st.expander("Engagement breakdown by activity type"):
+        st.dataframe(breakdown, hide_index=True, width="stretch", key="engagement_breakdown",
+                     column_config={"raw_points": "points", "decayed_points": "after decay",
+                                    "counted_points": "counted (capped)"})
+    st.subheader("Activity timeline")
+    timeline = timeline_frame(own, cfg, one.as_of_us)
+    if timeline.empty:
+        st.info("No activity recorded for this practice yet. Events arrive from `leadscore events import`, the "
+                "Import page, or a Notion activities data source.")
+        return
+    st.plotly_chart(timeline_figure(timeline), width="stretch", key="timeline_chart")
+    st.dataframe(timeline, hide_index=True, width="stretch", key="timeline_table",
+                 column_config={"occurred_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm"),
+                                "points_now": st.column_config.NumberColumn("Points now", format="%.2f")})
+
+
+# ---- What-if: move the engagement numbers, see the grid before and after ----------------------------------
+
+
+def whatif_controls(base: ScoringConfig, candidate: ScoringConfig, *, generation: int = 0) -> ScoringConfig | None:
+    """Engagement controls (points, caps, half-life, level edges, risk days, next actions); returns
+    ``candidate`` with them applied, or None (with the reasons shown) when the combination is not valid.
+
+    ``generation`` counts the lab's loads of a configuration (Reset, a version, a draft): each load draws
+    new widgets, so every control shows the loaded value, never a stale one."""
+    eng = base.engagement
+    g = f"_{generation}"
+    with st.expander("Engagement: points, caps, half-life, levels, recency risk, next actions", expanded=False):
+        types = st.data_editor(
+            pd.DataFrame([t.model_dump() for t in eng.types]), key="w_eng_types" + g, num_rows="dynamic",
+            hide_index=True, width="stretch",
+            column_config={"name": st.column_config.TextColumn("type (as in events)"),
+                           "points": st.column_config.NumberColumn("points", step=1),
+                           "cap": st.column_config.NumberColumn("cap on decayed sum", step=1),
+                           "label": st.column_config.TextColumn("label")},
+        )
+        c1, c2, c3 = st.columns(3)
+        half_life = c1.number_input("Half-life (days)", 0.5, 365.0, float(eng.half_life_days), 0.5,
+                                    key="w_eng_half" + g)
+        velocity = c1.number_input("Velocity window (hours)", 1.0, 720.0, float(eng.velocity_hours), 1.0,
+                                   key="w_eng_velocity" + g)
+        level_1 = c2.number_input("Level 1 from (engagement ≥)", 1, 100, eng.level_1_min, key="w_eng_l1" + g)
+        level_2 = c2.number_input("Level 2 from (engagement ≥)", 1, 100, eng.level_2_min, key="w_eng_l2" + g)
+        medium = c3.number_input("Medium risk from (days)", 0.0, 365.0, float(eng.risk_medium_days), 0.5,
+                                 key="w_eng_medium" + g)
+        high = c3.number_input("High risk after (days)", 0.0, 365.0, float(eng.risk_high_days), 0.5,
+                               key="w_eng_high" + g)
+        st.caption("Next action per grid cell and recency risk (the table reps see):")
+        actions = st.data_editor(pd.DataFrame([a.model_dump() for a in eng.next_actions]), key="w_eng_actions" + g,
+                                 hide_index=True, width="stretch", disabled=["cell", "risk"])
+    rows = [{k: (None if pd.isna(v) else v) for k, v in r.items()} for r in types.to_dict("records")]
+    try:
+        return candidate.with_changes(engagement={
+            "types": [r | {"label": r.get("label") or ""} for r in rows if r.get("name")],
+            "half_life_days": half_life, "velocity_hours": velocity, "level_1_min": level_1, "level_2_min": level_2,
+            "risk_medium_days": medium, "risk_high_days": high, "next_actions": actions.to_dict("records"),
+        }, version=None)
+    except ConfigError as exc:
+        st.error("These engagement settings cannot be used, so the results below are hidden until they are fixed:\n"
+                 + "\n".join(f"- **{ui.md_escape(f)}** {ui.md_escape(m)}" for f, m in exc.problems)
+                 if exc.problems else ui.md_escape(str(exc)))
+        return None
+
+
+def whatif_grid(bench: Workbench, base: ScoringConfig, candidate: ScoringConfig, before: Any, after: Any) -> None:
+    """The fit × engagement grid with the active configuration and with the candidate (fit tiers from the
+    what-if lab's ``before``/``after`` whole-book scores), the change per cell and who moves."""
+    now = to_us(datetime.now(UTC))
+    log = events(bench)
+    tiers = {name: pd.DataFrame({"practice_id": scores.practice_id, "priority_tier": scores.tier_names()})
+             for name, scores in (("before", before), ("after", after))}
+    grid_before = compute_engagement(log, tiers["before"], base.engagement, now)
+    grid_after = compute_engagement(log, tiers["after"], candidate.engagement, now)
+    st.subheader("The fit × engagement grid, before and after")
+    comparison = grid_comparison(grid_before, grid_after)
+    left, right = st.columns(2)
+    left.plotly_chart(grid_figure(grid_counts(grid_before.frame()), title="Active configuration"), width="stretch",
+                      key="whatif_grid_before")
+    right.plotly_chart(grid_figure(grid_counts(grid_after.frame()), title="These settings"), width="stretch",
+                       key="whatif_grid_after")
+    st.plotly_chart(grid_change_figure(comparison), width="stretch", key="whatif_grid_change")
+    names = dict(zip(ui.leads(bench)["practice_id"], ui.leads(bench)["name"], strict=True))
+    moved = cell_movers(grid_before, grid_after, names)
+    st.markdown(f"**{len(moved):,} practices change grid cell or next action**")
+    if not moved.empty:
+        st.dataframe(moved, hide_index=True, width="stretch", key="grid_movers")
+
+
+# ---- Operations: automation, snapshots, the event log -----------------------------------------------------
+
+
+def operations_panel(bench: Workbench) -> None:
+    """Engagement operations: the event log, daily snapshots, automation rules and their log, queued writes."""
+    from data.events.automation import AutomationError, RuleSet, run_automation
+    from data.events.snapshots import take_snapshot
+
+    store = bench.store
+    st.subheader("Engagement and automation")
+    days = store.snapshot_days()
+    writes = store.property_writes()
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("Events in the log", f"{store.event_count():,}")
+    c2.metric("Latest snapshot", days[-1] if days else "none", help=f"{len(days)} days of engagement history")
+    c3.metric("Notion property writes waiting", len(writes))
+    c4.metric("Webhooks waiting", len(store.pending_webhooks()))
+    try:
+        rules = RuleSet.load()
+    except AutomationError as exc:
+        st.error(f"Automation rules cannot be used: {exc}")
+        rules = None
+    if rules is not None:
+        st.markdown(f"**Automation rules** · {ui.md_escape(rules.source)} · each fires once per practice and day "
+                    "when its condition starts to hold.")
+        st.dataframe(pd.DataFrame([{"rule": r.id, "when": r.condition(), "then": r.effect(),
+                                    "description": r.description} for r in rules.rules]),
+                     hide_index=True, width="stretch", key="automation_rules")
+        if st.button("Take today's snapshot and run the rules now", key="run_automation"):
+            snap = take_snapshot(store, bench.config)
+            report = run_automation(store, bench.config, rules)
+            ui.remember("ops", f"{snap.summary()}. {report.summary()}.")
+            st.rerun()
+    log = store.automation_log(200)
+    if log.empty:
+        st.caption("Nothing has fired yet.")
+    else:
+        names = dict(store.query("SELECT practice_id, name FROM practices"))
+        shown = log.assign(practice=log["practice_id"].map(names).fillna(log["practice_id"]))
+        st.dataframe(shown, hide_index=True, width="stretch", key="automation_log",
+                     column_order=["fired_at", "rule_id", "practice", "day", "action", "target", "status", "attempts",
+                                   "last_error"])
+    if writes:
+        st.warning(f"{len(writes)} Notion property writes wait" + (
+            f"; the oldest error: {ui.md_escape(writes[0]['last_error'])}" if writes[0]["last_error"] else ""))
+    imports = store.event_imports(10)
+    if not imports.empty:
+        st.markdown("**Recent event imports**")
+        st.dataframe(imports, hide_index=True, width="stretch", key="event_imports")
+
+
+# ---- Import: an events file, with its row report -------------------------------------------------------------
+
+
+def events_import_section(bench: Workbench) -> None:
+    """Upload events (CSV, XLSX, JSON Lines): checked row by row first, stored only on request."""
+    from data.events.automation import AutomationError, RuleSet, run_automation
+    from data.events.importer import prepare_events, store_events
+    from data.files import InputError
+
+    st.subheader("Import activity events")
+    st.caption("Columns: event_id (optional), practice_id, type, occurred_at (ISO 8601; no zone = UTC), and "
+               "optionally source and detail. An event already in the log is a duplicate and changes nothing.")
+    flash = ui.recall("events_import")
+    if flash:
+        st.success(flash)
+    upload = st.file_uploader("CSV, XLSX or JSON Lines file of events", type=["csv", "xlsx", "jsonl"],
+                              key="events_upload")
+    if upload is None:
+        return
+    try:
+        prepared = prepare_events(upload.name, upload.getvalue())
+    except InputError as exc:
+        st.error(f"This file cannot be imported: {exc}. Fix it and upload it again.")
+        return
+    report = prepared.report
+    stored = bench.store.stored_event_ids(r[0] for r in prepared.rows)
+    known_types = set(bench.config.engagement.type_names)
+    known = bench.store.known_practice_ids()
+    fresh = [r for r in prepared.rows if r[0] not in stored]
+    c1, c2, c3, c4, c5 = st.columns(5)
+    c1.metric("New events", len(fresh))
+    c2.metric("Duplicates", report.duplicates + len(prepared.rows) - len(fresh))
+    c3.metric("Unknown type", sum(r[2] not in known_types for r in fresh), help="Kept; counts nowhere until configured")
+    c4.metric("Unknown practice", sum(r[1] not in known for r in fresh), help="Kept; counts once the practice arrives")
+    c5.metric(f"Unreadable {report.row_word}s", len(report.unreadable), help="Not imported; see the report below")
+    if report.unreadable:
+        st.markdown(f"**Unreadable {report.row_word}s** ({report.row_word} numbers as in the file)")
+        st.dataframe(report.problems_frame(), hide_index=True, width="stretch", key="events_report")
+    if fresh and st.button(f"Import {len(fresh):,} events", key="do_events_import", type="primary"):
+        done = store_events(bench.store, prepared, bench.config.engagement, source="file")
+        message = done.summary()
+        try:  # new activity may move practices into a rule's condition, as after `leadscore events import`
+            message += ". " + run_automation(bench.store, bench.config, RuleSet.load()).summary()
+        except AutomationError as exc:
+            message += f". Automation rules not run: {exc}"
+        ui.remember("events_import", message)
+        st.rerun()
+    elif not fresh:
+        st.info("Nothing new to import: every readable event is already in the log.")
+
