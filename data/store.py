@@ -1189,7 +1189,8 @@ class Store:
 
     def add_events(self, rows: Sequence[tuple[Any, ...]], import_record: dict[str, Any] | None = None) -> int:
         """Append events — (event_id, practice_id, type, occurred_us, source, detail) tuples — in one
-        transaction; an event_id already stored is a duplicate and changes nothing (SPEC §12).
+        transaction; an event_id already stored is a duplicate and changes nothing (SPEC §12). An empty
+        detail is stored as none (NULL).
 
         ``import_record`` (source, name, rows, duplicates, unknown_type, unknown_practice, unreadable)
         is logged in ``event_imports`` in the same transaction, with ``imported`` = the events added.
@@ -1226,7 +1227,9 @@ class Store:
                 )
                 import_id = int(cursor.lastrowid or 0)
             columns = "(event_id, practice_id, type, occurred_us, source, detail, import_id)"
-            values = f"(?, ?, ?, ?, ?, ?, {import_id if import_id is not None else 'NULL'})"
+            # No detail is bound as '' (Python's sqlite3 binds None four times slower than text: it looks
+            # for an adapter first) and stored as NULL; an empty detail is no detail either way.
+            values = f"(?, ?, ?, ?, ?, NULLIF(?, ''), {import_id if import_id is not None else 'NULL'})"
             one = f"INSERT OR IGNORE INTO events {columns} VALUES {values}"
             many = f"INSERT OR IGNORE INTO events {columns} VALUES " + ", ".join([values] * EVENTS_PER_STATEMENT)
             width = 6 * EVENTS_PER_STATEMENT
@@ -1520,9 +1523,9 @@ def _folder_problem(path: Path, why: str) -> str:
     return f"cannot create the store at {path}: {why}; set LEADSCORE_DB to a file in a folder you can write"
 
 def _flat_in_key_order(rows: Sequence[tuple[Any, ...]]) -> list[Any]:
-    """Events' six fields one after another, the events sorted by event_id: the log is keyed by it, so
-    adding in key order appends to its B-tree instead of splitting pages all over it (derived ids are
-    hashes, in no order). ValueError for a row that does not have six fields."""
+    """Events' six fields one after another (no detail as ''), the events sorted by event_id: the log
+    is keyed by it, so adding in key order appends to its B-tree instead of splitting pages all over it
+    (derived ids are hashes, in no order). ValueError for a row that does not have six fields."""
     if set(map(len, rows)) - {6}:  # flattened, a short row would shift every field after it
         bad = next(r for r in rows if len(r) != 6)
         raise ValueError(f"an event row has {len(bad)} fields, not 6 (event_id, practice_id, type, occurred_us, "
@@ -1531,6 +1534,7 @@ def _flat_in_key_order(rows: Sequence[tuple[Any, ...]]) -> list[Any]:
     ids = flat[0::6]
     if ids != sorted(ids):
         flat = list(itertools.chain.from_iterable(sorted(rows, key=lambda r: r[0])))
+    flat[5::6] = ["" if detail is None else detail for detail in flat[5::6]]
     return flat
 
 
