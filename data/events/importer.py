@@ -20,8 +20,9 @@ from __future__ import annotations
 import contextlib
 import gc
 import itertools
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,11 +30,13 @@ from typing import Any
 
 import orjson
 import pandas as pd
+import pyarrow as pa
 
 from scoring.engagement import EngagementConfig
 
 from ..files.readers import FileSource, InputError, open_flat, parse_jsonl
 from ..store import Store
+from .event_columns import FIELDS, check_block, read_block
 from .records import clean_text, derive_event_id, normalise_type
 from .timestamps import TimestampError, parse_timestamp
 
@@ -107,9 +110,21 @@ CHUNK_BYTES = 4 << 20  # JSON Lines are parsed a few MiB at a time: bounded memo
 CHUNK_ROWS = 50_000
 
 
-def read_event_table(name: str, data: bytes) -> tuple[Iterator[tuple[list[int], list[Any]]], str]:
+@dataclass
+class ColumnBlock:
+    """A piece of a JSON Lines file read column-wise (:func:`data.events.event_columns.read_block`)."""
+
+    first_line: int
+    table: pa.Table
+
+
+Batch = tuple[list[int], list[Any]] | ColumnBlock  # (row numbers, records), or a piece read column-wise
+
+
+def read_event_table(name: str, data: bytes) -> tuple[Iterator[Batch], str]:
     """The file's rows in batches — (row numbers as people count them, records: a dict per row, or any
-    other JSON value for a JSON Lines line that is not an object) — and the word for a row ("row" or
+    other JSON value for a JSON Lines line that is not an object), or for JSON Lines a piece read
+    column-wise where Arrow reads it exactly as orjson would — and the word for a row ("row" or
     "line"). JSON Lines are parsed lazily, a piece at a time, so a line that is not JSON raises
     InputError while the batches are read.
 
@@ -136,7 +151,7 @@ def read_event_table(name: str, data: bytes) -> tuple[Iterator[tuple[list[int], 
     if first is None or not len(first):
         raise InputError(f"{name}: the file has a header but no rows")
 
-    def batches() -> Iterator[tuple[list[int], list[Any]]]:
+    def batches() -> Iterator[Batch]:
         for chunk in itertools.chain([first], chunks):
             # Row numbers as the spreadsheet shows them (blank rows skipped, the header is row 1).
             yield [int(r) for r in chunk.rows], chunk.frame.reindex(columns=list(FIELDS)).to_dict("records")
@@ -144,20 +159,42 @@ def read_event_table(name: str, data: bytes) -> tuple[Iterator[tuple[list[int], 
     return batches(), "row"
 
 
-FIELDS = ("event_id", "practice_id", "type", "occurred_at", "source", "detail")
+def _jsonl_batches(data: bytes, path: Path) -> Iterator[Batch]:
+    """JSON Lines a piece of whole lines at a time: column-wise where Arrow reads the piece exactly as
+    orjson would (the usual file), else line by line by the project's reader. Arrow reads the next
+    piece in a helper thread — it lets go of the GIL — while this one is checked and stored."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="events-read") as pool:
+        ahead: deque[tuple[bytes, int, Future[pa.Table | None]]] = deque()
+        try:
+            for piece, first_line in _pieces(data):
+                ahead.append((piece, first_line, pool.submit(read_block, piece)))
+                if len(ahead) > 1:
+                    yield _batch(*ahead.popleft(), path)
+            while ahead:
+                yield _batch(*ahead.popleft(), path)
+        finally:
+            for _, _, pending in ahead:  # the reader stopped early (bad line, error downstream)
+                pending.cancel()
 
 
-def _jsonl_batches(data: bytes, path: Path) -> Iterator[tuple[list[int], list[Any]]]:
-    """JSON Lines, parsed by the project's reader a piece of whole lines at a time."""
+def _pieces(data: bytes) -> Iterator[tuple[bytes, int]]:
+    """``data`` in pieces of about CHUNK_BYTES that end at line ends, each with its first line's number."""
     first_line, start = 1, 0
     while start < len(data):
         end = data.find(b"\n", min(start + CHUNK_BYTES, len(data)))
         end = len(data) if end < 0 else end + 1
         piece = data[start:end]
-        records = parse_jsonl(piece, path, first_line=first_line)
-        yield _line_numbers(piece, len(records), first_line), records
+        yield piece, first_line
         first_line += piece.count(b"\n")
         start = end
+
+
+def _batch(piece: bytes, first_line: int, columns: Future[pa.Table | None], path: Path) -> Batch:
+    table = columns.result()
+    if table is not None:
+        return ColumnBlock(first_line, table)
+    records = parse_jsonl(piece, path, first_line=first_line)
+    return _line_numbers(piece, len(records), first_line), records
 
 
 def _line_numbers(data: bytes, count: int, first: int = 1) -> list[int]:
@@ -178,66 +215,99 @@ class EventStream:
         self.batches, word = read_event_table(name, data)
         self.report = EventImportReport(name=name, row_word=word)
         self.source_default = default_source if default_source is not None else Path(name).name
+        self._seen: set[str] = set()  # event ids so far: a later copy in the file is a duplicate
 
     def chunks(self, size: int = CHUNK_ROWS) -> Iterator[list[EventRow]]:
         """Checked events, ``size`` at a time; at the end, InputError if a JSON Lines file held none."""
+        report = self.report
+        rows: list[EventRow] = []
+        for batch in self.batches:
+            if isinstance(batch, ColumnBlock):
+                rows += self._column_rows(batch)
+            else:
+                rows += self._record_rows(*batch)
+            while len(rows) >= size:
+                yield rows[:size]
+                rows = rows[size:]
+        if rows:
+            yield rows
+        if report.row_word == "line" and not report.rows and not report.unreadable:
+            raise InputError(f"{self.name}: no line holds an event object with {', '.join(REQUIRED)}")
+
+    def _column_rows(self, block: ColumnBlock) -> list[EventRow]:
+        """A piece read column-wise: checked as arrays (:func:`data.events.event_columns.check_block`,
+        the same checks as :meth:`_record_rows`), then de-duplicated against the lines before."""
+        checked = check_block(block.table, block.first_line, self.source_default)
+        self.report.rows += checked.rows
+        self.report.unreadable += checked.unreadable
+        rows = zip(checked.event_ids, checked.practice_ids, checked.types, checked.occurred_us, checked.sources,
+                   checked.details, strict=True)
+        ids = set(checked.event_ids)
+        if len(ids) == len(checked.event_ids) and self._seen.isdisjoint(ids):  # the usual piece: no repeats
+            self._seen |= ids
+            return list(rows)
+        return self._first_copies(rows)
+
+    def _first_copies(self, rows: Iterable[EventRow]) -> list[EventRow]:
+        seen, add, out = self._seen, self._seen.add, []
+        for row in rows:
+            if row[0] in seen:
+                self.report.duplicates += 1
+                continue
+            add(row[0])
+            out.append(row)
+        return out
+
+    def _record_rows(self, numbers: list[int], records: list[Any]) -> list[EventRow]:
+        """Rows read one by one (CSV, XLSX, JSON Lines Arrow declined), each checked by itself."""
         report, unreadable = self.report, self.report.unreadable
         source_default = self.source_default
-        seen: set[str] = set()
-        add = seen.add
+        seen, add = self._seen, self._seen.add
         fromiso, epoch = _FROMISO, _EPOCH
         rows: list[EventRow] = []
         keep = rows.append
-        for numbers, records in self.batches:
-            for number, record in zip(numbers, records, strict=True):
-                if type(record) is not dict:
-                    unreadable.append((number, "line", "is not a JSON object"))
+        for number, record in zip(numbers, records, strict=True):
+            if type(record) is not dict:
+                unreadable.append((number, "line", "is not a JSON object"))
+                continue
+            get = record.get
+            event_id, pid, kind, when_raw = get("event_id"), get("practice_id"), get("type"), get("occurred_at")
+            pid = pid.strip() if type(pid) is str else clean_text(pid)
+            kind = kind.strip() if type(kind) is str else clean_text(kind)
+            event_id = event_id.strip() if type(event_id) is str else clean_text(event_id)
+            if not pid and not kind and not event_id and _blank(when_raw):
+                continue  # an empty spreadsheet row (or object) is not an event
+            report.rows += 1
+            if not pid:
+                unreadable.append((number, "practice_id", "is blank"))
+                continue
+            kind = normalise_type(kind) if kind else None
+            if not kind:
+                unreadable.append((number, "type", "is blank"))
+                continue
+            try:  # parse_timestamp's short path; what it does not read goes through parse_timestamp
+                moment = fromiso(when_raw)  # type: ignore[arg-type]
+                delta = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)) - epoch
+                when = delta.days * 86_400_000_000 + delta.seconds * 1_000_000 + delta.microseconds
+            except (TypeError, ValueError):
+                try:
+                    when = parse_timestamp(when_raw)
+                except TimestampError as exc:
+                    unreadable.append((number, "occurred_at", str(exc)))
                     continue
-                get = record.get
-                event_id, pid, kind, when_raw = get("event_id"), get("practice_id"), get("type"), get("occurred_at")
-                pid = pid.strip() if type(pid) is str else clean_text(pid)
-                kind = kind.strip() if type(kind) is str else clean_text(kind)
-                event_id = event_id.strip() if type(event_id) is str else clean_text(event_id)
-                if not pid and not kind and not event_id and _blank(when_raw):
-                    continue  # an empty spreadsheet row (or object) is not an event
-                report.rows += 1
-                if not pid:
-                    unreadable.append((number, "practice_id", "is blank"))
-                    continue
-                kind = normalise_type(kind) if kind else None
-                if not kind:
-                    unreadable.append((number, "type", "is blank"))
-                    continue
-                try:  # parse_timestamp's short path; what it does not read goes through parse_timestamp
-                    moment = fromiso(when_raw)  # type: ignore[arg-type]
-                    delta = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)) - epoch
-                    when = delta.days * 86_400_000_000 + delta.seconds * 1_000_000 + delta.microseconds
-                except (TypeError, ValueError):
-                    try:
-                        when = parse_timestamp(when_raw)
-                    except TimestampError as exc:
-                        unreadable.append((number, "occurred_at", str(exc)))
-                        continue
-                event_id = event_id or derive_event_id(pid, kind, when)
-                if event_id in seen:
-                    report.duplicates += 1
-                    continue
-                add(event_id)
-                source, detail = get("source"), get("detail")
-                source = source.strip() if type(source) is str else clean_text(source)
-                if type(detail) is str:
-                    detail = detail.strip() or None
-                elif detail is not None:
-                    detail = _detail(detail)
-                keep((event_id, pid, kind, when, source or source_default, detail))
-                if len(rows) >= size:
-                    yield rows
-                    rows = []
-                    keep = rows.append
-        if rows:
-            yield rows
-        if report.row_word == "line" and not report.rows and not unreadable:
-            raise InputError(f"{self.name}: no line holds an event object with {', '.join(REQUIRED)}")
+            event_id = event_id or derive_event_id(pid, kind, when)
+            if event_id in seen:
+                report.duplicates += 1
+                continue
+            add(event_id)
+            source, detail = get("source"), get("detail")
+            source = source.strip() if type(source) is str else clean_text(source)
+            if type(detail) is str:
+                detail = detail.strip() or None
+            elif detail is not None:
+                detail = _detail(detail)
+            keep((event_id, pid, kind, when, source or source_default, detail))
+        return rows
 
 
 def prepare_events(name: str, data: bytes, *, default_source: str | None = None) -> PreparedEvents:
