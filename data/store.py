@@ -1100,6 +1100,11 @@ class Store:
         assert saved is not None
         return saved
 
+    def deactivate_configs(self) -> None:
+        """No saved configuration active: the SPEC defaults are in force again."""
+        with self.write() as w:
+            w.execute("UPDATE configs SET active = 0 WHERE active = 1")
+
     def configs(self) -> list[SavedConfig]:
         return [_saved(r) for r in self.query("SELECT * FROM configs ORDER BY name, version")]
 

@@ -49,9 +49,8 @@ def same_settings(listed: Sequence[Version], config: ScoringConfig) -> Version |
 
 def activate(store: Store, version: Version) -> None:
     """Make ``version`` the active one. The SPEC defaults are active when no saved version is, so
-    activating them clears the store's active mark (one UPDATE through the store's single writer)."""
+    activating them clears the store's active mark."""
     if version.id is not None:
         store.activate_config(version.id)
-        return
-    with store.write() as w:  # Store has no "deactivate" method yet; this is its whole body.
-        w.execute("UPDATE configs SET active = 0 WHERE active = 1")
+    else:
+        store.deactivate_configs()

@@ -17,8 +17,6 @@ A file that cannot be used at all (unreadable, wrong kind, a required column mis
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import itertools
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
@@ -34,6 +32,7 @@ import pyarrow as pa
 
 from scoring.engagement import EngagementConfig
 
+from ..bulk import cycle_collection_paused
 from ..files.readers import FileSource, InputError, open_flat, parse_jsonl
 from ..store import Store
 from .event_columns import FIELDS, check_block, read_block
@@ -313,24 +312,11 @@ class EventStream:
 def prepare_events(name: str, data: bytes, *, default_source: str | None = None) -> PreparedEvents:
     """Read and check a whole file's events without storing anything (the Import page's preview).
     InputError when the file is unusable."""
-    with _no_cycle_collection():
+    with cycle_collection_paused():
         stream = EventStream(name, data, default_source=default_source)
         rows = [row for chunk in stream.chunks() for row in chunk]
     return PreparedEvents(stream.report, rows)
 
-
-@contextlib.contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Bulk reading makes millions of short-lived containers and no reference cycles: the cycle
-    collector would only rescan every live object again and again (a third of the time on big files).
-    Reference counting still frees everything; the collector is back on afterwards."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _blank(value: Any) -> bool:
@@ -350,7 +336,7 @@ def import_events(
 ) -> EventImportReport:
     """Read, check and store a file's events in one transaction, reading and writing overlapped; returns
     the report. InputError if the file is unusable — then nothing is stored."""
-    with _no_cycle_collection():
+    with cycle_collection_paused():
         stream = EventStream(name, data, default_source=default_source)
         return store_event_chunks(store, stream.report, stream.chunks(), config, source="file")
 

@@ -9,25 +9,17 @@ from typing import Any
 
 import pandas as pd
 
+from ..files.flat import display_text, is_blank
+
 _SEPARATORS = re.compile(r"[\s\-/]+")
 
 
 def clean_text(value: Any) -> str | None:
-    """A cell as text: stripped; None when blank. A whole-number float (a spreadsheet's ``1001.0``) is
-    the number it displays (``1001``), as SPEC §1 says for ids."""
-    if value is None or value is pd.NA or value is pd.NaT:
+    """A cell as the text it displays (SPEC §1, ``flat.display_text``: ``1001.0`` → ``1001``), stripped;
+    None when blank."""
+    if value is pd.NA or value is pd.NaT or is_blank(value):
         return None
-    if isinstance(value, str):
-        text = value.strip()
-        return text or None
-    if isinstance(value, float):
-        if value != value:
-            return None
-        if value.is_integer():
-            return str(int(value))
-    if isinstance(value, bool):
-        return str(value).lower()
-    return str(value).strip() or None
+    return display_text(value).strip() or None
 
 
 @lru_cache(maxsize=4096)

@@ -9,12 +9,10 @@
 from __future__ import annotations
 
 import contextlib
-import gc
 import os
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -28,6 +26,7 @@ from scoring.fast_outputs import render_jsonl
 from scoring.fast_records import table_from_jsonl
 from scoring.features import FeatureTable
 
+from ..bulk import cycle_collection_paused
 from .atomic import atomic_output
 from .jsonl import SEGMENT_BYTES, jsonl_segments, parse_jsonl
 from .source import INPUT_SUFFIXES, OUTPUT_SUFFIXES, FileSource, InputError, check_suffix
@@ -93,7 +92,7 @@ def score_file(
         check_suffix(out_path, OUTPUT_SUFFIXES, "output")  # fail before doing any work
         _refuse_overwriting_input(source, out_path)
     now = now or utc_now()
-    with _gc_paused():
+    with cycle_collection_paused():
         if out_path is None or out_path.suffix.lower() == ".jsonl":
             tables = read_features(source)  # the whole input is read before any output
             if out_path is None:
@@ -123,17 +122,6 @@ def _refuse_overwriting_input(source: FileSource, out_path: Path) -> None:
                 "practices (choose another output file)"
             )
 
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while millions of acyclic objects come and go (restored after)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def read_features(source: FileSource | Path | str) -> list[FeatureTable]:
