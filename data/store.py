@@ -329,6 +329,18 @@ class StoreError(Exception):
     """A store we cannot use (wrong file, unreadable, newer schema); the message says what to do."""
 
 
+class InvalidActiveConfig(ConfigError):
+    """The active saved configuration no longer validates (saved by a leadscore with looser bounds):
+    nothing may be scored with it, and the message says how to choose another. ``label`` names it."""
+
+    def __init__(self, label: str, problem: str) -> None:
+        self.label = label
+        super().__init__(
+            f"The active saved configuration {label} no longer validates ({problem}), so nothing is scored "
+            "with it: choose the SPEC defaults or another version in the app."
+        )
+
+
 def utc_now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -1106,15 +1118,29 @@ class Store:
             w.execute("UPDATE configs SET active = 0 WHERE active = 1")
 
     def configs(self) -> list[SavedConfig]:
-        return [_saved(r) for r in self.query("SELECT * FROM configs ORDER BY name, version")]
+        """Every saved configuration that still validates (one saved under looser bounds is left out
+        of the list; if it is the active one, :meth:`active_config` says so)."""
+        listed = []
+        for row in self.query("SELECT * FROM configs ORDER BY name, version"):
+            with contextlib.suppress(ConfigError):
+                listed.append(_saved(row))
+        return listed
 
     def config_by_id(self, config_id: int) -> SavedConfig | None:
         rows = self.query("SELECT * FROM configs WHERE id = ?", (config_id,))
         return _saved(rows[0]) if rows else None
 
     def active_config(self) -> SavedConfig | None:
+        """The active saved configuration, None when the SPEC defaults are in force.
+        InvalidActiveConfig when it no longer validates."""
         rows = self.query("SELECT * FROM configs WHERE active = 1")
-        return _saved(rows[0]) if rows else None
+        if not rows:
+            return None
+        try:
+            return _saved(rows[0])
+        except ConfigError as exc:
+            problem = str(exc).split(": ", 1)[-1]
+            raise InvalidActiveConfig(rows[0]["label"], problem) from None
 
     # ---- outcomes, recorded inputs and learned models (issue 10) ------------------------------------
 

@@ -16,7 +16,7 @@ import streamlit as st
 from data.demo import ensure_sample_book
 from data.notion import NotionError, NotionSettings, PropertyMapping
 from data.notion.sync import Workbench
-from data.store import Store, StoreError, default_db_path
+from data.store import InvalidActiveConfig, Store, StoreError, default_db_path
 from data.views import picker_labels, prepare_leads
 from scoring.config import ConfigError
 from scoring.features import FeatureTable
@@ -95,12 +95,28 @@ def workbench() -> Workbench:
     """The shared workbench; a store or settings problem stops the page with a sentence, not a traceback."""
     _run_through_app()
     try:
-        return _workbench(str(default_db_path()))
+        bench = _workbench(str(default_db_path()))
     except (StoreError, NotionError, ConfigError) as exc:
-        st.error(f"leadscore cannot start: {exc}")
+        st.error(f"leadscore cannot start: {md_escape(exc)}")
         st.info("Fix the file named above (or the LEADSCORE_DB / NOTION_* settings) and reload the page.")
         st.stop()
         raise  # st.stop() does not return
+    try:
+        bench.config  # noqa: B018 — the active configuration must validate before any page uses it
+    except InvalidActiveConfig as exc:
+        _choose_another_config(bench, exc)
+    return bench
+
+
+def _choose_another_config(bench: Workbench, exc: InvalidActiveConfig) -> None:
+    """Every page stops at a saved configuration that no longer validates, with the way out: the SPEC
+    defaults (the saved version stays in the store, untouched)."""
+    st.error(md_escape(exc))
+    if st.button("Use the SPEC defaults", type="primary", key="ui_invalid_config_defaults",
+                 help=f"{exc.label} stays saved; the defaults are in force until you apply another version."):
+        bench.store.deactivate_configs()
+        st.rerun()
+    st.stop()
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)

@@ -52,7 +52,20 @@ def resolve_config(config_path: Path | None) -> ScoringConfig:
         raise  # unreachable; keeps type checkers content
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """Every command's known failures — a saved configuration that no longer validates, a store that
+    cannot be opened — end as one line (exit status 2), whichever command met them."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from ..store import StoreError
+
+        try:
+            return super().invoke(ctx)
+        except (ConfigError, StoreError) as exc:
+            fail(str(exc))
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="leadscore")
 @click.option(
     "--log-level",

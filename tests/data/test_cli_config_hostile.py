@@ -68,8 +68,13 @@ def test_a_config_directory_is_one_line(tmp_path: Path) -> None:
     one_line_error(result, "configs.toml is a directory, not a file")
 
 
-def test_rescore_with_a_saved_configuration_that_no_longer_validates(tmp_path: Path) -> None:
-    """A version saved before the bounds existed (or edited in the file) stops the run with its name."""
+@pytest.mark.parametrize("command", [["rescore", "--all"], ["evidence"], ["engagement"], ["snapshot"],
+                                     ["events", "import", "events.jsonl"]])
+def test_a_saved_configuration_that_no_longer_validates_stops_every_command(
+    tmp_path: Path, command: list[str]
+) -> None:
+    """A version saved before the bounds existed (or edited in the file) stops the run with its name —
+    whichever command meets it first, one line, never a traceback."""
     db = tmp_path / "book.db"
     env = {"LEADSCORE_DB": str(db)}
     assert invoke("demo", "--size", "12", env=env).exit_code == 0
@@ -81,12 +86,15 @@ def test_rescore_with_a_saved_configuration_that_no_longer_validates(tmp_path: P
         settings["decision_maker_points"] = INT64_MAX  # what the old validation let through
         conn.execute("UPDATE configs SET config_json = ?", (json.dumps(settings),))
     before = _scores(db)
-    result = invoke("rescore", "--all", env=env)
+    (tmp_path / "events.jsonl").write_text('{"practice_id": "demo-0001", "type": "meeting", '
+                                           '"occurred_at": "2026-11-01T10:00:00Z"}\n')
+    result = invoke(*[str(tmp_path / a) if a.endswith(".jsonl") else a for a in command], env=env)
     one_line_error(result, f"saved configuration {saved.label}", "decision_maker_points must be at most 100")
     assert _scores(db) == before  # nothing was rescored with it
     store = Store.open(db)
     with pytest.raises(ConfigError, match=saved.label):
         store.active_config()
+    assert [c.label for c in store.configs()] == []  # the list shows what can still be applied
     store.close()
 
 
