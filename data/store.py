@@ -325,6 +325,19 @@ def m006_engagement(db: Database) -> None:
     )
 
 
+NOTION_SOURCE = "notion"  # practices pulled from a Notion data source (their pages receive score writes)
+SAMPLE_SOURCE = "demo"  # the built-in sample book's practices (data/demo.py); never the user's own book
+# Compares a new scoring output with what its Notion page holds (None: nothing known) and returns the
+# score values that differ — data.notion.properties decides; the store only applies it in its transaction.
+PageDiff = Callable[[dict[str, Any], "dict[str, Any] | None"], dict[str, Any]]
+
+
+class SavedScores(list[int]):
+    """History ids of a ``save_scores`` call, in the order of its outputs, plus how many pages it queued."""
+
+    queued: int = 0
+
+
 class StoreError(Exception):
     """A store we cannot use (wrong file, unreadable, newer schema); the message says what to do."""
 
@@ -727,24 +740,40 @@ class Store:
         config_version: str,
         durations_ms: Sequence[float] | None = None,
         outbox: dict[str, dict[str, Any]] | None = None,
-    ) -> list[int]:
+        write_back: PageDiff | None = None,
+    ) -> SavedScores:
         """Record scorings: append history, replace current scores, queue write-backs — atomically.
 
-        ``outbox`` maps practice id → the score values its Notion page lacks (a non-empty dict: the page
-        needs syncing; kept for the record, the write itself is computed when delivered) or to an empty
-        value (the page already holds the new score: a pending write is cancelled). Practices not in
-        ``outbox`` keep their outbox state. Returns the history ids, in the order of ``outputs``.
+        ``write_back`` (Notion write-back on): for every output of a Notion practice (source 'notion'),
+        ``write_back(output, held)`` compares the new score with ``held`` — what its page is known to hold
+        (``practices.notion_scores_json``), read inside this same transaction, so a sync or a delivered
+        write landing while the batch was scored cannot make the decision stale (issue 8). A non-empty
+        result queues the page (kept for the record; the write itself is computed when delivered), an
+        empty one cancels a pending write (the page already holds the new score).
+
+        ``outbox`` (the same decision made by the caller) maps practice id → the score values its page
+        lacks, or to an empty value to cancel; ``write_back`` decides for the Notion practices it covers.
+        Practices in neither keep their outbox state. Returns the history ids, in the order of
+        ``outputs``, with ``.queued`` (how many pages were queued).
         """
         now = utc_now_iso()
-        ids: list[int] = []
+        ids = SavedScores()
         with self.write() as w:
             hashes: dict[str, str] = {}
+            held: dict[str, dict[str, Any] | None] = {}  # Notion practices: what their page holds now
             pids = [o["practice_id"] for o in outputs]
             for start in range(0, len(pids), MAX_SQL_PARAMETERS):
                 chunk = pids[start : start + MAX_SQL_PARAMETERS]
                 marks = ",".join("?" * len(chunk))
-                sql = f"SELECT practice_id, inputs_hash FROM practices WHERE practice_id IN ({marks})"
-                hashes.update(dict(w.execute(sql, chunk).fetchall()))
+                sql = (
+                    "SELECT practice_id, inputs_hash, source, notion_scores_json FROM practices "
+                    f"WHERE practice_id IN ({marks})"
+                )
+                for pid, digest, source, notion_json in w.execute(sql, chunk).fetchall():
+                    hashes[pid] = digest
+                    if source == NOTION_SOURCE:
+                        held[pid] = orjson.loads(notion_json) if notion_json else None
+            decided: dict[str, dict[str, Any]] = dict(outbox or {})
             for i, out in enumerate(outputs):
                 pid = out["practice_id"]
                 flags = orjson.dumps(out["confidence_flags"]).decode()
@@ -814,9 +843,12 @@ class Store:
                         trigger,
                     ),
                 )
-                if outbox is not None and pid in outbox:
-                    if outbox[pid]:
-                        _queue(w, pid, history_id, outbox[pid], now)
+                if write_back is not None and pid in held:
+                    decided[pid] = write_back(out, held[pid])
+                if pid in decided:
+                    if decided[pid]:
+                        _queue(w, pid, history_id, decided[pid], now)
+                        ids.queued += 1
                     else:  # the new score is what the page already holds: nothing left to write
                         w.execute("DELETE FROM outbox WHERE practice_id = ?", (pid,))
         return ids
