@@ -590,18 +590,38 @@ class Store:
             )
 
     def sources(self) -> dict[str, int]:
+        """Practices per source (notion | import | demo, the sample book), trashed and deleted ones included."""
         return {r[0]: r[1] for r in self.query("SELECT source, COUNT(*) FROM practices GROUP BY source")}
 
     def remove_sample(self) -> int:
-        """Set the sample book aside (the user's own book replaces it): delete the current rows of the
-        sample's practices (source 'demo') — practice, score, pending write — and return how many went.
+        """Set the sample book aside: delete everything current of the sample's practices (source
+        ``SAMPLE_SOURCE``) — practice, score, pending writes, events and their import record, engagement
+        snapshots, automation state and log, statuses seen — and return how many practices went.
 
-        Their score_history stays (it is append-only); `leadscore demo` brings the sample back."""
-        sample = "SELECT practice_id FROM practices WHERE source = 'demo'"
+        Their score_history stays (it is append-only); `leadscore demo` brings the whole sample back."""
+        sample = f"SELECT practice_id FROM practices WHERE source = '{SAMPLE_SOURCE}'"
         with self.write() as w:
-            w.execute(f"DELETE FROM outbox WHERE practice_id IN ({sample})")
-            w.execute(f"DELETE FROM scores WHERE practice_id IN ({sample})")
-            return int(w.execute("DELETE FROM practices WHERE source = 'demo'").rowcount)
+            for table in ("outbox", "scores", "status_seen", *ENGAGEMENT_TABLES):
+                if table != "event_imports":
+                    w.execute(f"DELETE FROM {table} WHERE practice_id IN ({sample})")
+            w.execute("DELETE FROM event_imports WHERE source = ?", (SAMPLE_SOURCE,))  # the sample's history
+            return int(w.execute("DELETE FROM practices WHERE source = ?", (SAMPLE_SOURCE,)).rowcount)
+
+    def upsert_own_practices(self, rows: Sequence[dict[str, Any]]) -> tuple[list[str], int]:
+        """``upsert_practices`` for the user's own book (an import, a Notion pull), which replaces the
+        sample (issue 7): when the store holds nothing but the sample book, the sample is set aside
+        (``remove_sample``) in the same transaction as these rows arrive. So the first batch of a book
+        that arrives in several (a Notion pull of many pages) sets it aside with itself, and a pull or
+        import interrupted after it never leaves the sample mixed with the book. A store holding
+        anything else keeps its sample. No rows: nothing happens.
+
+        Returns (ids whose scoring inputs changed or are new, sample practices set aside)."""
+        if not rows:
+            return [], 0
+        with self.write() as w:
+            others = w.execute("SELECT 1 FROM practices WHERE source != ? LIMIT 1", (SAMPLE_SOURCE,)).fetchone()
+            set_aside = 0 if others else self.remove_sample()
+            return self.upsert_practices(rows), set_aside
 
     # ---- key/value state --------------------------------------------------------------------------
 
