@@ -1458,10 +1458,13 @@ class Store:
         with self.write() as w:
             before = dict(w.execute("SELECT practice_id, matched FROM automation_state WHERE rule_id = ?", (rule_id,)))
             entering = [p for p in matched if not before.get(p)]
+            sample = {r[0] for r in w.execute("SELECT practice_id FROM practices WHERE source = ?", (SAMPLE_SOURCE,))}
             for pid in entering:
                 payload = payloads[pid]
                 if action == "log":
                     status, note = "done", None
+                elif pid in sample:  # made-up practices: nothing real is sent on their behalf
+                    status, note = "skipped", "a sample-book practice: no webhook or Notion write is sent for it"
                 elif action == "webhook":
                     status, note = "pending", None
                 elif payload.get("notion_page"):
