@@ -11,7 +11,7 @@ from scoring.features import record_from_flat_row
 from .events.demo import load_demo_history
 from .evidence.demo_outcomes import apply_outcome_story
 from .scoring_runs import RunReport, run_scoring
-from .store import Store
+from .store import SAMPLE_SOURCE, Store
 from .synthetic import synthetic_frame
 
 DEMO_SIZE = 500
@@ -56,7 +56,7 @@ def demo_rows(n: int = DEMO_SIZE, seed: int = DEMO_SEED, today: date | None = No
         rows.append(
             {
                 "practice_id": record["practice_id"],
-                "source": "demo",
+                "source": SAMPLE_SOURCE,
                 "name": gm.get("name"),
                 "address": gm.get("address"),
                 "url": None,

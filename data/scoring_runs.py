@@ -15,8 +15,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-import orjson
-
 from scoring.config import ScoringConfig, load_config, with_env
 from scoring.engine import score_record
 from scoring.models import ScoringOutput
@@ -102,14 +100,14 @@ def score_practices(
     trigger: str,
     run_id: int | None,
     report: RunReport,
-    notion_scores: dict[str, dict[str, Any] | None] | None = None,
+    notion: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> None:
     """Score ``records`` — (practice id, stored record) pairs — and save them (current score, history,
     outbox) in batches. Outputs carry the store's id even when a record is too broken to name itself.
 
-    ``notion_scores`` (Notion practice id → score values its page holds) turns on write-back: a
-    practice is queued only when it has a page and its new values differ from the page's.
+    ``notion`` turns on write-back: a practice is queued only when it has a page and its new values
+    differ from the page's, as the store knows them when the batch is saved (``Store.save_scores``).
     """
     durations: dict[str, float] = {}
     orch = ScoringOrchestrator(config, scorer=_timed_scorer(durations))
@@ -121,26 +119,20 @@ def score_practices(
         for (pid, _), out in zip(pairs, outputs, strict=True):
             out["practice_id"] = pid
         batch_durations = [durations.get(o["practice_id"] or "", float(o["scoring_duration_ms"])) for o in outputs]
-        outbox = None
-        if notion_scores is not None:
-            # Every Notion practice scored gets its outbox state set from the new score: queued when its
-            # page holds something else, a pending write cancelled when the page already holds it
-            # (a rescore back to Notion's values must not leave an older write to deliver — issue 8).
-            outbox = {}
-            for out in outputs:
-                pid = out["practice_id"]
-                if pid not in notion_scores:  # demo or imported practices have no page to write to
-                    continue
-                outbox[pid] = changed_values(score_values(out), notion_scores[pid])
-            report.queued += sum(1 for diff in outbox.values() if diff)
-        store.save_scores(
+        # Every Notion practice scored gets its outbox state set from the new score: queued when its
+        # page holds something else, a pending write cancelled when the page already holds it (a rescore
+        # back to Notion's values must not leave an older write to deliver — issue 8). Decided inside the
+        # save's transaction, against what the page holds then: a sync or a write landing while this
+        # batch was scored must not make the decision stale.
+        saved = store.save_scores(
             outputs,
             trigger=trigger,
             run_id=run_id,
             config_version=config.config_version,
             durations_ms=batch_durations,
-            outbox=outbox,
+            write_back=page_diff if notion else None,
         )
+        report.queued += saved.queued
         for out in outputs:
             if out["scoring_status"] == "Failed":
                 report.errors[out["error_type"]] += 1
@@ -196,7 +188,7 @@ def score_stored(
         trigger=trigger,
         run_id=report.run_id,
         report=report,
-        notion_scores=store_notion_scores(store, practice_ids) if notion else None,
+        notion=notion,
         progress=progress,
     )
 
@@ -257,8 +249,7 @@ def finish(store: Store, report: RunReport, status: str = "completed", error: st
     )
 
 
-def store_notion_scores(store: Store, practice_ids: Sequence[str] | None = None) -> dict[str, dict[str, Any] | None]:
-    """What each Notion page held in its score properties when last seen (or written)."""
-    rows = store.query("SELECT practice_id, notion_scores_json FROM practices WHERE source = 'notion'")
-    wanted = set(practice_ids) if practice_ids is not None else None
-    return {r[0]: (orjson.loads(r[1]) if r[1] else None) for r in rows if wanted is None or r[0] in wanted}
+def page_diff(output: dict[str, Any], held: dict[str, Any] | None) -> dict[str, Any]:
+    """The score values of a scoring ``output`` (SPEC §10's five fields) that differ from what its Notion
+    page holds (``held``; None when nothing is known): what a write must still send, {} when nothing."""
+    return changed_values(score_values(output), held)

@@ -325,6 +325,19 @@ def m006_engagement(db: Database) -> None:
     )
 
 
+NOTION_SOURCE = "notion"  # practices pulled from a Notion data source (their pages receive score writes)
+SAMPLE_SOURCE = "demo"  # the built-in sample book's practices (data/demo.py); never the user's own book
+# Compares a new scoring output with what its Notion page holds (None: nothing known) and returns the
+# score values that differ — data.notion.properties decides; the store only applies it in its transaction.
+PageDiff = Callable[[dict[str, Any], "dict[str, Any] | None"], dict[str, Any]]
+
+
+class SavedScores(list[int]):
+    """History ids of a ``save_scores`` call, in the order of its outputs, plus how many pages it queued."""
+
+    queued: int = 0
+
+
 class StoreError(Exception):
     """A store we cannot use (wrong file, unreadable, newer schema); the message says what to do."""
 
@@ -589,18 +602,38 @@ class Store:
             )
 
     def sources(self) -> dict[str, int]:
+        """Practices per source (notion | import | demo, the sample book), trashed and deleted ones included."""
         return {r[0]: r[1] for r in self.query("SELECT source, COUNT(*) FROM practices GROUP BY source")}
 
     def remove_sample(self) -> int:
-        """Set the sample book aside (the user's own book replaces it): delete the current rows of the
-        sample's practices (source 'demo') — practice, score, pending write — and return how many went.
+        """Set the sample book aside: delete everything current of the sample's practices (source
+        ``SAMPLE_SOURCE``) — practice, score, pending writes, events and their import record, engagement
+        snapshots, automation state and log, statuses seen — and return how many practices went.
 
-        Their score_history stays (it is append-only); `leadscore demo` brings the sample back."""
-        sample = "SELECT practice_id FROM practices WHERE source = 'demo'"
+        Their score_history stays (it is append-only); `leadscore demo` brings the whole sample back."""
+        sample = f"SELECT practice_id FROM practices WHERE source = '{SAMPLE_SOURCE}'"
         with self.write() as w:
-            w.execute(f"DELETE FROM outbox WHERE practice_id IN ({sample})")
-            w.execute(f"DELETE FROM scores WHERE practice_id IN ({sample})")
-            return int(w.execute("DELETE FROM practices WHERE source = 'demo'").rowcount)
+            for table in ("outbox", "scores", "status_seen", *ENGAGEMENT_TABLES):
+                if table != "event_imports":
+                    w.execute(f"DELETE FROM {table} WHERE practice_id IN ({sample})")
+            w.execute("DELETE FROM event_imports WHERE source = ?", (SAMPLE_SOURCE,))  # the sample's history
+            return int(w.execute("DELETE FROM practices WHERE source = ?", (SAMPLE_SOURCE,)).rowcount)
+
+    def upsert_own_practices(self, rows: Sequence[dict[str, Any]]) -> tuple[list[str], int]:
+        """``upsert_practices`` for the user's own book (an import, a Notion pull), which replaces the
+        sample (issue 7): when the store holds nothing but the sample book, the sample is set aside
+        (``remove_sample``) in the same transaction as these rows arrive. So the first batch of a book
+        that arrives in several (a Notion pull of many pages) sets it aside with itself, and a pull or
+        import interrupted after it never leaves the sample mixed with the book. A store holding
+        anything else keeps its sample. No rows: nothing happens.
+
+        Returns (ids whose scoring inputs changed or are new, sample practices set aside)."""
+        if not rows:
+            return [], 0
+        with self.write() as w:
+            others = w.execute("SELECT 1 FROM practices WHERE source != ? LIMIT 1", (SAMPLE_SOURCE,)).fetchone()
+            set_aside = 0 if others else self.remove_sample()
+            return self.upsert_practices(rows), set_aside
 
     # ---- key/value state --------------------------------------------------------------------------
 
@@ -739,24 +772,40 @@ class Store:
         config_version: str,
         durations_ms: Sequence[float] | None = None,
         outbox: dict[str, dict[str, Any]] | None = None,
-    ) -> list[int]:
+        write_back: PageDiff | None = None,
+    ) -> SavedScores:
         """Record scorings: append history, replace current scores, queue write-backs — atomically.
 
-        ``outbox`` maps practice id → the score values its Notion page lacks (a non-empty dict: the page
-        needs syncing; kept for the record, the write itself is computed when delivered) or to an empty
-        value (the page already holds the new score: a pending write is cancelled). Practices not in
-        ``outbox`` keep their outbox state. Returns the history ids, in the order of ``outputs``.
+        ``write_back`` (Notion write-back on): for every output of a Notion practice (source 'notion'),
+        ``write_back(output, held)`` compares the new score with ``held`` — what its page is known to hold
+        (``practices.notion_scores_json``), read inside this same transaction, so a sync or a delivered
+        write landing while the batch was scored cannot make the decision stale (issue 8). A non-empty
+        result queues the page (kept for the record; the write itself is computed when delivered), an
+        empty one cancels a pending write (the page already holds the new score).
+
+        ``outbox`` (the same decision made by the caller) maps practice id → the score values its page
+        lacks, or to an empty value to cancel; ``write_back`` decides for the Notion practices it covers.
+        Practices in neither keep their outbox state. Returns the history ids, in the order of
+        ``outputs``, with ``.queued`` (how many pages were queued).
         """
         now = utc_now_iso()
-        ids: list[int] = []
+        ids = SavedScores()
         with self.write() as w:
             hashes: dict[str, str] = {}
+            held: dict[str, dict[str, Any] | None] = {}  # Notion practices: what their page holds now
             pids = [o["practice_id"] for o in outputs]
             for start in range(0, len(pids), MAX_SQL_PARAMETERS):
                 chunk = pids[start : start + MAX_SQL_PARAMETERS]
                 marks = ",".join("?" * len(chunk))
-                sql = f"SELECT practice_id, inputs_hash FROM practices WHERE practice_id IN ({marks})"
-                hashes.update(dict(w.execute(sql, chunk).fetchall()))
+                sql = (
+                    "SELECT practice_id, inputs_hash, source, notion_scores_json FROM practices "
+                    f"WHERE practice_id IN ({marks})"
+                )
+                for pid, digest, source, notion_json in w.execute(sql, chunk).fetchall():
+                    hashes[pid] = digest
+                    if source == NOTION_SOURCE:
+                        held[pid] = orjson.loads(notion_json) if notion_json else None
+            decided: dict[str, dict[str, Any]] = dict(outbox or {})
             for i, out in enumerate(outputs):
                 pid = out["practice_id"]
                 flags = orjson.dumps(out["confidence_flags"]).decode()
@@ -826,9 +875,12 @@ class Store:
                         trigger,
                     ),
                 )
-                if outbox is not None and pid in outbox:
-                    if outbox[pid]:
-                        _queue(w, pid, history_id, outbox[pid], now)
+                if write_back is not None and pid in held:
+                    decided[pid] = write_back(out, held[pid])
+                if pid in decided:
+                    if decided[pid]:
+                        _queue(w, pid, history_id, decided[pid], now)
+                        ids.queued += 1
                     else:  # the new score is what the page already holds: nothing left to write
                         w.execute("DELETE FROM outbox WHERE practice_id = ?", (pid,))
         return ids
@@ -1437,10 +1489,13 @@ class Store:
         with self.write() as w:
             before = dict(w.execute("SELECT practice_id, matched FROM automation_state WHERE rule_id = ?", (rule_id,)))
             entering = [p for p in matched if not before.get(p)]
+            sample = {r[0] for r in w.execute("SELECT practice_id FROM practices WHERE source = ?", (SAMPLE_SOURCE,))}
             for pid in entering:
                 payload = payloads[pid]
                 if action == "log":
                     status, note = "done", None
+                elif pid in sample:  # made-up practices: nothing real is sent on their behalf
+                    status, note = "skipped", "a sample-book practice: no webhook or Notion write is sent for it"
                 elif action == "webhook":
                     status, note = "pending", None
                 elif payload.get("notion_page"):

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from scoring.config import ScoringConfig
 from scoring.engagement import US_PER_DAY, US_PER_HOUR, to_us
 
-from ..store import Store
+from ..store import SAMPLE_SOURCE, Store
 from .importer import EventRow
 
 HISTORY_DAYS = 60  # backfilled daily snapshots, so "engagement over time" has a past
@@ -115,9 +115,10 @@ def load_demo_history(store: Store, *, seed: int, config: ScoringConfig | None =
     cfg = config or active_config(store)
     leads = store.leads_frame()
     now = datetime.now(UTC).replace(second=0, microsecond=0)
-    practices = list(zip(leads["practice_id"], leads["status"], leads["priority_tier"], strict=True))
-    events = demo_events([p for p in practices if str(p[0]).startswith("demo-")], to_us(now), seed)
-    added = store.add_events(events, {"source": "demo", "name": "sample book history", "rows": len(events)})
+    sample = leads[leads["source"] == SAMPLE_SOURCE]
+    practices = list(zip(sample["practice_id"], sample["status"], sample["priority_tier"], strict=True))
+    events = demo_events(practices, to_us(now), seed)
+    added = store.add_events(events, {"source": SAMPLE_SOURCE, "name": "sample book history", "rows": len(events)})
     backfill_snapshots(store, cfg, HISTORY_DAYS, today=now.date())
     take_snapshot(store, cfg, now)
     # A broken rules file is reported where rules run for real (sync, `leadscore snapshot`).

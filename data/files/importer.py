@@ -328,9 +328,7 @@ def import_preview(store: Store, preview: ImportPreview) -> ImportReport:
     # One transaction: the book is imported and scored whole, or not at all (and one commit waits for the
     # disk, not three).
     with recorded_run(store, report, "import", cfg.config_version), store.write():
-        if set(store.sources()) <= {"demo"}:
-            report.sample_set_aside = store.remove_sample()
-        store.upsert_practices(preview.rows)
+        _, report.sample_set_aside = store.upsert_own_practices(preview.rows)  # your book replaces the sample
         _score_and_save(store, preview, cfg, report)
     if report.sample_set_aside:
         report.notes.append(report.sample_note() or "")

@@ -185,15 +185,7 @@ class Workbench:
         say = progress or (lambda _msg: None)
         cfg = self.config
         with recorded_run(self.store, SyncReport("sync"), "sync", cfg.config_version) as report:
-            sample_only = set(self.store.sources()) == {"demo"}
             self._pull(report, full=full, say=say)
-            if sample_only and report.pulled:
-                # The team's own book replaces the sample (issue 7), once Notion has actually given one.
-                set_aside = self.store.remove_sample()
-                report.notes.append(
-                    f"Your Notion book replaces the sample: the {set_aside:,} sample practices were set aside "
-                    "(`leadscore demo` brings them back)."
-                )
             self._score_changed(report, cfg, say)
             after_scoring(self, report, say, push=push, full=full)  # engagement: activities, snapshot, automation
             if push:
@@ -241,12 +233,10 @@ class Workbench:
             if parsed.edited and (newest is None or parsed.edited > newest):
                 newest = parsed.edited
             if len(batch) >= PULL_BATCH:
-                report.changed += len(self.store.upsert_practices(batch))
-                report.pulled += len(batch)
+                self._store_pulled(report, batch, say)
                 batch = []
         if batch:
-            report.changed += len(self.store.upsert_practices(batch))
-            report.pulled += len(batch)
+            self._store_pulled(report, batch, say)
         self._report_unreadable(report, unreadable)
         if full:
             self._find_gone(report, seen)
@@ -255,6 +245,21 @@ class Workbench:
             self.store.set_state("notion_high_water", newest)
         if known_shape != shape:
             self.store.set_state("notion_schema", shape)
+
+    def _store_pulled(self, report: SyncReport, batch: list[dict[str, Any]], say: Callable[[str], None]) -> None:
+        """Store a batch of pulled pages. The team's own book replaces the sample (issue 7): the first batch
+        into a sample-only store sets the sample aside with itself (``Store.upsert_own_practices``, the
+        importer's rule too), so a pull interrupted later never leaves the two mixed."""
+        changed, set_aside = self.store.upsert_own_practices(batch)
+        report.changed += len(changed)
+        report.pulled += len(batch)
+        if set_aside:
+            note = (
+                f"Your Notion book replaces the sample: the {set_aside:,} sample practices were set aside "
+                "(`leadscore demo` brings them back)."
+            )
+            report.notes.append(note)  # recorded with the run even when the pull fails after this batch
+            say(note)
 
     def _schema_shape(self, schema: dict[str, Any]) -> dict[str, Any]:
         """The data source and, for every mapped property it has, its id and type: what must stay the same
