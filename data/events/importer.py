@@ -32,6 +32,7 @@ import orjson
 import pandas as pd
 import pyarrow as pa
 
+from scoring.depth import WRITABLE_DEPTH, clip_depth
 from scoring.engagement import EngagementConfig
 
 from ..files.readers import FileSource, InputError, open_flat, parse_jsonl
@@ -339,9 +340,17 @@ def _blank(value: Any) -> bool:
     return isinstance(value, float | pd.Timestamp) and value != value  # NaN, NaT
 
 
+# How deep a structured ``detail`` is kept: it is level 2 of its line's object, and the reader keeps a
+# line WRITABLE_DEPTH levels deep (data.files.deep_json), so a detail orjson reads (up to 1,024 levels)
+# is stored exactly as one the deep reader clipped — and orjson writes it (it refuses past 254 levels).
+DETAIL_DEPTH = WRITABLE_DEPTH - 1
+
+
 def _detail(value: Any) -> str | None:
+    """A row's ``detail`` as stored: text as it is; a JSON object or list as JSON text, its containers
+    below level DETAIL_DEPTH replaced by scoring.depth.CLIPPED (never an error, however deep)."""
     if isinstance(value, dict | list):  # JSON Lines may carry structure: kept as JSON text
-        return orjson.dumps(value).decode()
+        return orjson.dumps(clip_depth(value, DETAIL_DEPTH)).decode()
     return clean_text(value)
 
 
