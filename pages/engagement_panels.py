@@ -272,7 +272,7 @@ def operations_panel(bench: Workbench) -> None:
     try:
         rules = RuleSet.load()
     except AutomationError as exc:
-        st.error(f"Automation rules cannot be used: {exc}")
+        st.error(f"Automation rules cannot be used: {ui.md_escape(exc)}")
         rules = None
     if rules is not None:
         st.markdown(f"**Automation rules** · {ui.md_escape(rules.source)} · each fires once per practice and day "
@@ -316,8 +316,8 @@ def events_import_section(bench: Workbench) -> None:
     st.caption("Columns: event_id (optional), practice_id, type, occurred_at (ISO 8601; no zone = UTC), and "
                "optionally source and detail. An event already in the log is a duplicate and changes nothing.")
     flash = ui.recall("events_import")
-    if flash:
-        st.success(flash)
+    if flash:  # names the file: user text
+        st.success(ui.md_escape(flash))
     upload = st.file_uploader("CSV, XLSX or JSON Lines file of events", type=["csv", "xlsx", "jsonl"],
                               key="events_upload")
     if upload is None:
@@ -325,7 +325,7 @@ def events_import_section(bench: Workbench) -> None:
     try:
         prepared = prepare_events(upload.name, upload.getvalue())
     except InputError as exc:
-        st.error(f"This file cannot be imported: {exc}. Fix it and upload it again.")
+        st.error(f"This file cannot be imported: {ui.md_escape(exc)}. Fix it and upload it again.")
         return
     report = prepared.report
     stored = bench.store.stored_event_ids(r[0] for r in prepared.rows)

@@ -97,7 +97,7 @@ def workbench() -> Workbench:
     try:
         return _workbench(str(default_db_path()))
     except (StoreError, NotionError, ConfigError) as exc:
-        st.error(f"leadscore cannot start: {exc}")
+        st.error(f"leadscore cannot start: {md_escape(exc)}")
         st.info("Fix the file named above (or the LEADSCORE_DB / NOTION_* settings) and reload the page.")
         st.stop()
         raise  # st.stop() does not return

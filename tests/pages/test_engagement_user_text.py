@@ -1,0 +1,68 @@
+"""User and file text on the engagement and evidence pieces is shown literally, never as Markdown (review:
+the events uploader rendered the file name and error as Markdown; Evidence the configuration version
+and Status lists)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+from test_app import db, markdown_sources, no_exception, page, plain  # noqa: F401 — db is a fixture
+
+from data.store import Store
+from pages.ui import md_escape
+from scoring.config import ScoringConfig
+
+NAMES = ["**bold** [x](http://e.vil).csv", "[Open](http://evil.example/x) **URGENT**.csv"]
+GOOD = b"event_id,practice_id,type,occurred_at\nz1,demo-0001,meeting,2026-03-01T09:00:00Z\n"
+
+
+def assert_shown_literally(at: AppTest, text: str) -> None:
+    """``text`` appears only escaped: no Markdown source holds it raw (no link, no bold) and no URL in
+    any source can be auto-linked once the escapes are resolved; the reader sees it as it is."""
+    sources = markdown_sources(at)
+    assert all(text not in source for source in sources), sources
+    assert any(md_escape(text) in source for source in sources), sources
+    assert any(text in plain(source) for source in sources)
+    for source in sources:
+        assert not re.search(r"(?i)https?://|www\.", re.sub(r"\\(.)", r"\1", source)), source
+
+
+def events_uploader(at: AppTest):  # type: ignore[no-untyped-def]
+    return next(u for u in at.file_uploader if "events" in u.label)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_an_unusable_events_file_names_itself_literally(db: Path, name: str) -> None:  # noqa: F811
+    at = page("pages/import_export.py")
+    events_uploader(at).set_value((name, b"a,b\n1,2\n", "text/plain")).run()
+    no_exception(at)
+    assert any("cannot be imported" in e.value for e in at.error)
+    assert_shown_literally(at, name)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_an_imported_events_file_names_itself_literally(db: Path, name: str) -> None:  # noqa: F811
+    at = page("pages/import_export.py")
+    events_uploader(at).set_value((name, GOOD, "text/plain")).run()
+    at.button(key="do_events_import").click().run()
+    no_exception(at)
+    assert any("imported 1" in plain(s.value) for s in at.success)
+    assert_shown_literally(at, name)
+
+
+def test_evidence_shows_the_version_and_status_lists_literally(db: Path) -> None:  # noqa: F811
+    no_exception(page("pages/evidence.py"))  # the sample book
+    version_name = "[v](http://e.vil) **x**"
+    won = "_Won_ [here](http://e.vil)"
+    lost = ":red[Lost] $x$"
+    cfg = ScoringConfig().with_changes(outcomes={"won": ["Won", won], "lost": ["Lost", lost]})
+    Store.open(db).save_config(version_name, cfg, activate=True)
+    at = page("pages/evidence.py")
+    no_exception(at)
+    caption = next(c.value for c in at.caption if "scored practices" in c.value)
+    assert f"{version_name}-v1" in plain(caption) and won in plain(caption) and lost in plain(caption)
+    for text in (version_name, won, lost):
+        assert_shown_literally(at, text)
