@@ -66,3 +66,40 @@ def test_evidence_shows_the_version_and_status_lists_literally(db: Path) -> None
     assert f"{version_name}-v1" in plain(caption) and won in plain(caption) and lost in plain(caption)
     for text in (version_name, won, lost):
         assert_shown_literally(at, text)
+
+
+# ---- the What-if lab's engagement controls take any valid saved configuration ----------------------------
+
+def _ends(end: int) -> dict:
+    """Every engagement number at the low (0) or high (1) end of its field's range (data.engagement_controls)."""
+    from data.engagement_controls import field_range
+
+    names = ["half_life_days", "velocity_hours", "level_1_min", "level_2_min", "risk_medium_days", "risk_high_days"]
+    return {name: field_range(name)[end] for name in names}
+
+
+@pytest.mark.parametrize(
+    "engagement",
+    [
+        {"half_life_days": 0.25, "velocity_hours": 0.5},  # the review's example
+        _ends(0),
+        _ends(1) | {"types": [{"name": "meeting", "points": 0, "cap": 0, "label": ""}]},
+    ],
+    ids=["review", "lowest", "highest"],
+)
+def test_the_lab_shows_a_saved_configuration_at_the_ends_of_every_range(db: Path, engagement: dict) -> None:  # noqa: F811
+    from data.demo import load_sample_book
+
+    store = Store.open(db)
+    load_sample_book(store, n=30)
+    cfg = ScoringConfig().with_changes(engagement=engagement)
+    store.save_config("edge", cfg, activate=True)
+    at = page("pages/whatif.py")
+    no_exception(at)
+    generation = at.session_state["w_gen"]
+    for name, key in [("half_life_days", "w_eng_half"), ("velocity_hours", "w_eng_velocity"),
+                      ("level_1_min", "w_eng_l1"), ("level_2_min", "w_eng_l2"), ("risk_medium_days", "w_eng_medium"),
+                      ("risk_high_days", "w_eng_high")]:
+        assert at.number_input(key=f"{key}_{generation}").value == getattr(cfg.engagement, name)
+    assert not at.error  # the controls describe a valid configuration: the results show
+    assert any("practices change grid cell or next action" in m.value for m in at.markdown)
