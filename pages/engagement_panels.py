@@ -348,26 +348,40 @@ def operations_panel(bench: Workbench) -> None:
 # ---- Import: an events file, with its row report -------------------------------------------------------------
 
 
+EVENTS_PREVIEW = "_events_preview"  # (file_id, PreparedEvents or the InputError) of the events upload
+
+
 def events_import_section(bench: Workbench) -> None:
     """Upload events (CSV, XLSX, JSON Lines): checked row by row first, stored only on request."""
     from data.events.automation import AutomationError, RuleSet, run_automation
-    from data.events.importer import prepare_events, store_events
+    from data.events.importer import prepare_upload, store_events
     from data.files import InputError
+    from data.files.limits import MAX_UPLOAD_BYTES
 
     st.subheader("Import activity events")
     st.caption("Columns: event_id (optional), practice_id, type, occurred_at (ISO 8601; no zone = UTC), and "
-               "optionally source and detail. An event already in the log is a duplicate and changes nothing.")
+               "optionally source and detail. An event already in the log is a duplicate and changes nothing. "
+               f"Files up to {MAX_UPLOAD_BYTES // 2**20:,} MiB; `leadscore events import` takes bigger ones.")
     flash = ui.recall("events_import")
     if flash:  # names the file: user text
         st.success(ui.md_escape(flash))
     upload = st.file_uploader("CSV, XLSX or JSON Lines file of events", type=["csv", "xlsx", "jsonl"],
-                              key="events_upload")
+                              key="events_upload", max_upload_size=MAX_UPLOAD_BYTES // 2**20)
     if upload is None:
+        st.session_state.pop(EVENTS_PREVIEW, None)
         return
-    try:
-        prepared = prepare_events(upload.name, upload.getvalue())
-    except InputError as exc:
-        st.error(f"This file cannot be imported: {ui.md_escape(exc)}. Fix it and upload it again.")
+    # Read and checked once per uploaded file (its file_id: a new upload, even of the same name, is read
+    # again); every other rerun reuses the preview or the sentence saying why the file cannot be used.
+    cached = st.session_state.get(EVENTS_PREVIEW)
+    if cached is None or cached[0] != upload.file_id:
+        try:
+            outcome: Any = prepare_upload(upload.name, upload.getvalue())
+        except InputError as exc:
+            outcome = exc
+        st.session_state[EVENTS_PREVIEW] = cached = (upload.file_id, outcome)
+    prepared = cached[1]
+    if isinstance(prepared, InputError):
+        st.error(f"This file cannot be imported: {ui.md_escape(prepared)}. Fix it and upload it again.")
         return
     report = prepared.report
     stored = bench.store.stored_event_ids(r[0] for r in prepared.rows)
@@ -391,6 +405,7 @@ def events_import_section(bench: Workbench) -> None:
         except AutomationError as exc:
             message += f". Automation rules not run: {exc}"
         ui.remember("events_import", message)
+        st.session_state.pop(EVENTS_PREVIEW, None)  # its report now counts the import: read the file afresh
         st.rerun()
     elif not fresh:
         st.info("Nothing new to import: every readable event is already in the log.")

@@ -35,6 +35,7 @@ import pyarrow as pa
 from scoring.depth import WRITABLE_DEPTH, clip_depth
 from scoring.engagement import EngagementConfig
 
+from ..files import limits
 from ..files.readers import FileSource, InputError, open_flat, parse_jsonl
 from ..store import Store
 from .event_columns import FIELDS, check_block, read_block
@@ -318,6 +319,19 @@ def prepare_events(name: str, data: bytes, *, default_source: str | None = None)
         stream = EventStream(name, data, default_source=default_source)
         rows = [row for chunk in stream.chunks() for row in chunk]
     return PreparedEvents(stream.report, rows)
+
+
+def prepare_upload(name: str, data: bytes) -> PreparedEvents:
+    """:func:`prepare_events` for a file uploaded in the app (the Import page's events preview), bounded
+    like the page's practice uploads: InputError, in one sentence, over
+    :data:`data.files.limits.MAX_UPLOAD_BYTES` (the CLI reads bigger files a piece at a time)."""
+    if len(data) > limits.MAX_UPLOAD_BYTES:
+        raise InputError(
+            f"{name}: {len(data) / 2**20:,.1f} MiB; the app imports events files up to "
+            f"{limits.MAX_UPLOAD_BYTES // 2**20:,} MiB (use `leadscore events import` for bigger ones, or split "
+            "the file)"
+        )
+    return prepare_events(name, data)
 
 
 @contextlib.contextmanager

@@ -1,6 +1,7 @@
-"""User and file text on the engagement and evidence pieces is shown literally, never as Markdown (review:
-the events uploader rendered the file name and error as Markdown; Evidence the configuration version
-and Status lists)."""
+"""The review of the engagement and evidence pages, through AppTest: user and file text shown literally,
+never as Markdown (the events uploader's file name and errors; Evidence's configuration version and
+Status lists); the What-if lab taking any valid saved engagement configuration; the events uploader
+bounded, read once per file, and storing a deeply nested detail clipped."""
 
 from __future__ import annotations
 
@@ -103,3 +104,71 @@ def test_the_lab_shows_a_saved_configuration_at_the_ends_of_every_range(db: Path
         assert at.number_input(key=f"{key}_{generation}").value == getattr(cfg.engagement, name)
     assert not at.error  # the controls describe a valid configuration: the results show
     assert any("practices change grid cell or next action" in m.value for m in at.markdown)
+
+
+# ---- the events uploader: bounded, and read once per uploaded file --------------------------------------
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the uploads the events preview read (data.events.importer.prepare_upload calls)."""
+    import data.events.importer as importer
+
+    seen: list[str] = []
+    real = importer.prepare_upload
+
+    def counting(name: str, data: bytes):  # type: ignore[no-untyped-def]
+        seen.append(name)
+        return real(name, data)
+
+    monkeypatch.setattr(importer, "prepare_upload", counting)
+    return seen
+
+
+def test_an_events_upload_is_read_once_however_often_the_page_reruns(db: Path, reads: list[str]) -> None:  # noqa: F811
+    at = page("pages/import_export.py")
+    events_uploader(at).set_value(("a.csv", GOOD, "text/plain")).run()
+    at.run()
+    at.run()
+    no_exception(at)
+    assert reads == ["a.csv"]
+    assert {m.label: m.value for m in at.metric}["New events"] == "1"
+    events_uploader(at).set_value(("b.csv", b"a,b\n1,2\n", "text/plain")).run()  # another file: read
+    at.run()
+    assert reads == ["a.csv", "b.csv"]
+    assert sum("cannot be imported" in e.value for e in at.error) == 1  # the unusable file's sentence stays
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_an_events_upload_over_the_limit_is_one_sentence(db: Path, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+                                                         suffix: str) -> None:
+    import data.files.limits as limits
+
+    monkeypatch.setattr(limits, "MAX_UPLOAD_BYTES", 2**20)  # the Import page's one limit, made small: 1 MiB
+    at = page("pages/import_export.py")
+    if suffix == ".csv":
+        data = GOOD + b"z2,demo-0002,meeting,2026-03-01T09:00:00Z\n" * 30_000
+    else:
+        data = b'{"practice_id":"demo-0001","type":"meeting","occurred_at":"2026-03-01T09:00:00Z"}\n' * 15_000
+    assert 2**20 < len(data) < 1.5 * 2**20
+    events_uploader(at).set_value((f"big{suffix}", data, "text/plain")).run()
+    no_exception(at)
+    (error,) = [e.value for e in at.error]
+    assert plain(error) == (f"This file cannot be imported: big{suffix}: {len(data) / 2**20:.1f} MiB; the app imports "
+                            "events files up to 1 MiB (use `leadscore events import` for bigger ones, or split the "
+                            "file). Fix it and upload it again.")
+    assert "New events" not in {m.label for m in at.metric}
+
+
+def test_an_upload_with_a_deeply_nested_detail_is_previewed_and_stored_clipped(db: Path) -> None:  # noqa: F811
+    from data.events.importer import DETAIL_DEPTH
+
+    at = page("pages/import_export.py")
+    line = (b'{"event_id":"deep","practice_id":"demo-0001","type":"meeting","occurred_at":"2026-03-01T09:00:00Z",'
+            b'"detail":' + b"[" * 300 + b"]" * 300 + b"}\n")
+    events_uploader(at).set_value(("deep.jsonl", line, "text/plain")).run()
+    no_exception(at)
+    assert {m.label: m.value for m in at.metric}["New events"] == "1"
+    at.button(key="do_events_import").click().run()
+    no_exception(at)
+    (detail,) = Store.open(db).query("SELECT detail FROM events WHERE event_id = 'deep'")[0]
+    assert detail.count("[") == DETAIL_DEPTH and detail.endswith('"…"' + "]" * DETAIL_DEPTH)
