@@ -9,8 +9,15 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from scoring.engagement import GRID_CELLS, GRID_LETTERS, LEVELS, EngagementBook, EngagementConfig, from_us
-from scoring.engagement.engine import US_PER_DAY
+from scoring.engagement import (
+    GRID_CELLS,
+    GRID_LETTERS,
+    LEVELS,
+    EngagementBook,
+    EngagementConfig,
+    decay,
+    from_us,
+)
 
 from .views import NO_CELL
 
@@ -109,10 +116,12 @@ def timeline_frame(events: pd.DataFrame, config: EngagementConfig, as_of_us: int
     raw, decayed as of ``as_of_us``, and why it does not count (unknown type, not yet happened)."""
     points = {t.name: t.points for t in config.types}
     when = events["occurred_us"].astype("int64")
-    age_days = (as_of_us - when) / US_PER_DAY
     raw = events["type"].map(points)
-    counts = raw.notna() & (when <= as_of_us)
-    decayed = np.where(counts, raw.fillna(0) * np.power(0.5, age_days.clip(lower=0) / config.half_life_days), 0.0)
+    counts = (raw.notna() & (when <= as_of_us)).to_numpy()
+    age_us = (as_of_us - when).clip(lower=0).to_numpy(dtype=np.float64)
+    # The engine's own decay (scoring.engagement.decay): the timeline shows what the score counts.
+    decayed = np.where(counts, decay(raw.fillna(0).to_numpy(dtype=np.float64), age_us,
+                                              config.half_life_days), 0.0)
     status = np.where(raw.isna(), "type not configured: counts nowhere",
                       np.where(when > as_of_us, "after now: not counted yet", "counted"))
     return pd.DataFrame(

@@ -8,12 +8,21 @@ revision and the book's engagement at most once a minute per revision and config
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
+from data.engagement_controls import (
+    ACTION_COLUMNS,
+    FIELD_LABELS,
+    TYPE_COLUMNS,
+    field_range,
+    max_length,
+    problems_in_words,
+)
 from data.engagement_figures import (
     breakdown_figure,
     engagement_history_figure,
@@ -37,6 +46,7 @@ from data.notion.sync import Workbench
 from pages import ui
 from scoring.config import ConfigError, ScoringConfig
 from scoring.engagement import GRID_CELLS, RISKS, EngagementBook, compute_engagement, practice_engagement, to_us
+from scoring.engagement.config import EventType, NextAction
 
 # ---- the book's engagement, shared --------------------------------------------------------------------------
 
@@ -63,10 +73,21 @@ def book(bench: Workbench) -> EngagementBook:
                  bench)
 
 
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _leads_with_engagement(db_path: str, revision: int, fingerprint: str, minute: int,
+                           _bench: Workbench) -> pd.DataFrame:
+    leads = ui.leads(_bench)
+    if leads.empty:
+        return leads
+    return with_engagement(leads, _book(db_path, revision, fingerprint, minute, _bench))
+
+
 def leads_with_engagement(bench: Workbench) -> pd.DataFrame:
-    """The Leads view of the book with engagement, grid cell and next action columns."""
-    leads = ui.leads(bench)
-    return with_engagement(leads, book(bench)) if not leads.empty else leads
+    """The Leads view of the book with engagement, grid cell and next action columns — computed once per
+    store revision, configuration and minute however often a page asks (shared: never change it in
+    place, like :func:`pages.ui.leads`)."""
+    return _leads_with_engagement(str(bench.store.path), bench.store.revision(), bench.config.fingerprint,
+                                  int(time.time() // 60), bench)
 
 
 # ---- Leads: columns, filters, the grid -------------------------------------------------------------------------
@@ -120,12 +141,21 @@ def grid_heatmap(leads: pd.DataFrame) -> None:
 # ---- Practice: engagement of one practice ------------------------------------------------------------------
 
 
-def practice_engagement_row(bench: Workbench, practice_id: str, score: dict[str, Any] | None) -> EngagementBook:
+@dataclass(frozen=True)
+class PracticeActivity:
+    """One practice's events (read once per page run) and its engagement now, from
+    :func:`practice_engagement_row` for :func:`practice_activity`."""
+
+    events: pd.DataFrame
+    book: EngagementBook
+
+
+def practice_engagement_row(bench: Workbench, practice_id: str, score: dict[str, Any] | None) -> PracticeActivity:
     """The grid cell beside the fit score, engagement now and the next action. Computed by the same engine
     as the whole book, on a table of this practice's events; returned for :func:`practice_activity`."""
     tier = score["priority_tier"] if score and score.get("scoring_status") == "Scored" else None
-    one = practice_engagement(bench.store.practice_events(practice_id), practice_id, tier,
-                              bench.config.engagement, datetime.now(UTC))
+    own = bench.store.practice_events(practice_id)
+    one = practice_engagement(own, practice_id, tier, bench.config.engagement, datetime.now(UTC))
     row = one.frame().iloc[0]
     cols = st.columns(5)
     cols[0].metric("Grid cell", row["grid_cell"] or "–",
@@ -139,12 +169,13 @@ def practice_engagement_row(bench: Workbench, practice_id: str, score: dict[str,
         st.info(f"**Next action: {ui.md_escape(row['next_action'])}** — {ui.md_escape(row['next_action_why'])}")
     else:
         st.warning("No grid cell: the fit scoring failed or has not run. Rescore the practice to get a next action.")
-    return one
+    return PracticeActivity(own, one)
 
 
-def practice_activity(bench: Workbench, practice_id: str, one: EngagementBook) -> None:
+def practice_activity(bench: Workbench, practice_id: str, activity: PracticeActivity) -> None:
     """Engagement over time (daily snapshots and now), its breakdown by type, and the activity timeline."""
     cfg = bench.config.engagement
+    own, one = activity.events, activity.book
     st.subheader("Engagement")
     row = one.frame().iloc[0]
     notes = []
@@ -158,7 +189,6 @@ def practice_activity(bench: Workbench, practice_id: str, one: EngagementBook) -
                      "counted yet")
     if notes:
         st.caption("; ".join(notes) + ".")
-    own = bench.store.practice_events(practice_id)
     history = history_with_now(bench.store.engagement_history(practice_id), one, practice_id)
     breakdown = breakdown_frame(one, practice_id, cfg)
     left, right = st.columns(2)
@@ -191,29 +221,41 @@ def whatif_controls(base: ScoringConfig, candidate: ScoringConfig, *, generation
     new widgets, so every control shows the loaded value, never a stale one."""
     eng = base.engagement
     g = f"_{generation}"
+
+    def number(where: Any, name: str, step: float | int, key: str) -> float | int:
+        # Range from the field's constraints (data.engagement_controls): any valid saved value shows.
+        low, high = field_range(name)
+        value = getattr(eng, name)
+        whole = isinstance(value, int)
+        return where.number_input(FIELD_LABELS[name], low, high, value if whole else float(value), step,
+                                  format=None if whole else "%g", key=key + g)
+
+    def whole_column(name: str, **kw: Any) -> Any:
+        low, high = field_range(name, EventType)
+        return st.column_config.NumberColumn(TYPE_COLUMNS[name], min_value=low, max_value=high, step=1, **kw)
+
+    def text_column(name: str, model: Any, headers: dict[str, str], **kw: Any) -> Any:
+        return st.column_config.TextColumn(headers[name], max_chars=max_length(name, model), **kw)
+
     with st.expander("Engagement: points, caps, half-life, levels, recency risk, next actions", expanded=False):
         types = st.data_editor(
             pd.DataFrame([t.model_dump() for t in eng.types]), key="w_eng_types" + g, num_rows="dynamic",
             hide_index=True, width="stretch",
-            column_config={"name": st.column_config.TextColumn("type (as in events)"),
-                           "points": st.column_config.NumberColumn("points", step=1),
-                           "cap": st.column_config.NumberColumn("cap on decayed sum", step=1),
-                           "label": st.column_config.TextColumn("label")},
+            column_config={"name": text_column("name", EventType, TYPE_COLUMNS), "points": whole_column("points"),
+                           "cap": whole_column("cap"), "label": text_column("label", EventType, TYPE_COLUMNS)},
         )
         c1, c2, c3 = st.columns(3)
-        half_life = c1.number_input("Half-life (days)", 0.5, 365.0, float(eng.half_life_days), 0.5,
-                                    key="w_eng_half" + g)
-        velocity = c1.number_input("Velocity window (hours)", 1.0, 720.0, float(eng.velocity_hours), 1.0,
-                                   key="w_eng_velocity" + g)
-        level_1 = c2.number_input("Level 1 from (engagement ≥)", 1, 100, eng.level_1_min, key="w_eng_l1" + g)
-        level_2 = c2.number_input("Level 2 from (engagement ≥)", 1, 100, eng.level_2_min, key="w_eng_l2" + g)
-        medium = c3.number_input("Medium risk from (days)", 0.0, 365.0, float(eng.risk_medium_days), 0.5,
-                                 key="w_eng_medium" + g)
-        high = c3.number_input("High risk after (days)", 0.0, 365.0, float(eng.risk_high_days), 0.5,
-                               key="w_eng_high" + g)
+        half_life = number(c1, "half_life_days", 0.5, "w_eng_half")
+        velocity = number(c1, "velocity_hours", 1.0, "w_eng_velocity")
+        level_1 = number(c2, "level_1_min", 1, "w_eng_l1")
+        level_2 = number(c2, "level_2_min", 1, "w_eng_l2")
+        medium = number(c3, "risk_medium_days", 0.5, "w_eng_medium")
+        high = number(c3, "risk_high_days", 0.5, "w_eng_high")
         st.caption("Next action per grid cell and recency risk (the table reps see):")
         actions = st.data_editor(pd.DataFrame([a.model_dump() for a in eng.next_actions]), key="w_eng_actions" + g,
-                                 hide_index=True, width="stretch", disabled=["cell", "risk"])
+                                 hide_index=True, width="stretch", disabled=["cell", "risk"],
+                                 column_config={"action": text_column("action", NextAction, ACTION_COLUMNS),
+                                                "why": text_column("why", NextAction, ACTION_COLUMNS)})
     rows = [{k: (None if pd.isna(v) else v) for k, v in r.items()} for r in types.to_dict("records")]
     try:
         return candidate.with_changes(engagement={
@@ -223,8 +265,7 @@ def whatif_controls(base: ScoringConfig, candidate: ScoringConfig, *, generation
         }, version=None)
     except ConfigError as exc:
         st.error("These engagement settings cannot be used, so the results below are hidden until they are fixed:\n"
-                 + "\n".join(f"- **{ui.md_escape(f)}** {ui.md_escape(m)}" for f, m in exc.problems)
-                 if exc.problems else ui.md_escape(str(exc)))
+                 + "\n".join(f"- {ui.md_escape(sentence)}" for sentence in problems_in_words(exc)))
         return None
 
 
@@ -245,7 +286,8 @@ def whatif_grid(bench: Workbench, base: ScoringConfig, candidate: ScoringConfig,
     right.plotly_chart(grid_figure(grid_counts(grid_after.frame()), title="These settings"), width="stretch",
                        key="whatif_grid_after")
     st.plotly_chart(grid_change_figure(comparison), width="stretch", key="whatif_grid_change")
-    names = dict(zip(ui.leads(bench)["practice_id"], ui.leads(bench)["name"], strict=True))
+    leads = ui.leads(bench)
+    names = dict(zip(leads["practice_id"], leads["name"], strict=True))
     moved = cell_movers(grid_before, grid_after, names)
     st.markdown(f"**{len(moved):,} practices change grid cell or next action**")
     if not moved.empty:
@@ -272,7 +314,7 @@ def operations_panel(bench: Workbench) -> None:
     try:
         rules = RuleSet.load()
     except AutomationError as exc:
-        st.error(f"Automation rules cannot be used: {exc}")
+        st.error(f"Automation rules cannot be used: {ui.md_escape(exc)}")
         rules = None
     if rules is not None:
         st.markdown(f"**Automation rules** · {ui.md_escape(rules.source)} · each fires once per practice and day "
@@ -306,26 +348,40 @@ def operations_panel(bench: Workbench) -> None:
 # ---- Import: an events file, with its row report -------------------------------------------------------------
 
 
+EVENTS_PREVIEW = "_events_preview"  # (file_id, PreparedEvents or the InputError) of the events upload
+
+
 def events_import_section(bench: Workbench) -> None:
     """Upload events (CSV, XLSX, JSON Lines): checked row by row first, stored only on request."""
     from data.events.automation import AutomationError, RuleSet, run_automation
-    from data.events.importer import prepare_events, store_events
+    from data.events.importer import prepare_upload, store_events
     from data.files import InputError
+    from data.files.limits import MAX_UPLOAD_BYTES
 
     st.subheader("Import activity events")
     st.caption("Columns: event_id (optional), practice_id, type, occurred_at (ISO 8601; no zone = UTC), and "
-               "optionally source and detail. An event already in the log is a duplicate and changes nothing.")
+               "optionally source and detail. An event already in the log is a duplicate and changes nothing. "
+               f"Files up to {MAX_UPLOAD_BYTES // 2**20:,} MiB; `leadscore events import` takes bigger ones.")
     flash = ui.recall("events_import")
-    if flash:
-        st.success(flash)
+    if flash:  # names the file: user text
+        st.success(ui.md_escape(flash))
     upload = st.file_uploader("CSV, XLSX or JSON Lines file of events", type=["csv", "xlsx", "jsonl"],
-                              key="events_upload")
+                              key="events_upload", max_upload_size=MAX_UPLOAD_BYTES // 2**20)
     if upload is None:
+        st.session_state.pop(EVENTS_PREVIEW, None)
         return
-    try:
-        prepared = prepare_events(upload.name, upload.getvalue())
-    except InputError as exc:
-        st.error(f"This file cannot be imported: {exc}. Fix it and upload it again.")
+    # Read and checked once per uploaded file (its file_id: a new upload, even of the same name, is read
+    # again); every other rerun reuses the preview or the sentence saying why the file cannot be used.
+    cached = st.session_state.get(EVENTS_PREVIEW)
+    if cached is None or cached[0] != upload.file_id:
+        try:
+            outcome: Any = prepare_upload(upload.name, upload.getvalue())
+        except InputError as exc:
+            outcome = exc
+        st.session_state[EVENTS_PREVIEW] = cached = (upload.file_id, outcome)
+    prepared = cached[1]
+    if isinstance(prepared, InputError):
+        st.error(f"This file cannot be imported: {ui.md_escape(prepared)}. Fix it and upload it again.")
         return
     report = prepared.report
     stored = bench.store.stored_event_ids(r[0] for r in prepared.rows)
@@ -349,6 +405,7 @@ def events_import_section(bench: Workbench) -> None:
         except AutomationError as exc:
             message += f". Automation rules not run: {exc}"
         ui.remember("events_import", message)
+        st.session_state.pop(EVENTS_PREVIEW, None)  # its report now counts the import: read the file afresh
         st.rerun()
     elif not fresh:
         st.info("Nothing new to import: every readable event is already in the log.")

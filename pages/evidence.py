@@ -34,7 +34,7 @@ if ui.leads(bench).empty:
     st.stop()
 flash = ui.recall("evidence")
 if flash:
-    st.success(flash)
+    st.success(ui.md_escape(flash))
 
 cfg = bench.config
 table = ui.book(bench)
@@ -42,9 +42,9 @@ scores = ui.book_scores(bench)
 outcome, initial = panels.book_outcomes(bench)
 ev = book_evidence(scores, outcome, initial)
 lists = cfg.outcomes
-st.caption(f"Configuration **{cfg.config_version}** over {ev.scored:,} scored practices. Won: Status "
-           f"{', '.join(lists.won)}; lost: {', '.join(lists.lost)}; anything else is open. Outcomes are never an "
-           "input to any score.")
+st.caption(f"Configuration **{ui.md_escape(cfg.config_version)}** over {ev.scored:,} scored practices. Won: "
+           f"Status {ui.md_escape(', '.join(lists.won))}; lost: {ui.md_escape(', '.join(lists.lost))}; anything else "
+           "is open. Outcomes are never an input to any score.")
 if not ev.labelled:
     st.info("No practice is labelled won or lost yet. Evidence appears as soon as Status says so.")
     st.stop()
@@ -120,7 +120,7 @@ if c1.button("Train a model now", key="train_model", type="primary" if stored is
         try:
             model_id, trained = train_and_store(store, EvidenceBook(table, scores, outcome, initial), cfg)
         except TooFewLabels as exc:
-            st.warning(str(exc))
+            st.warning(ui.md_escape(exc))
         else:
             ui.remember("evidence", f"Model v{model_id} trained: AUC {trained.auc_cv:.3f} out of sample, rules "
                                     f"{trained.auc_rules_cv:.3f} on the same folds.")
@@ -131,7 +131,7 @@ if stored is not None and c2.button("Suggest points", key="suggest_points",
     try:
         draft, notes = suggest_points(stored.model, cfg, table)
     except ValueError as exc:
-        st.warning(f"No suggestion: {exc}.")
+        st.warning(f"No suggestion: {ui.md_escape(exc)}.")
     else:
         panels.open_in_lab(draft, f"model v{stored.version}'s suggested points. " + " ".join(notes))
 

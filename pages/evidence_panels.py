@@ -51,7 +51,7 @@ def stored_model(bench: Workbench) -> StoredModel | None:
     try:
         return current_model(bench.store)
     except ValueError as exc:
-        st.warning(f"The stored model cannot be used: {exc}. Train it again on the Evidence page.")
+        st.warning(f"The stored model cannot be used: {ui.md_escape(exc)}. Train it again on the Evidence page.")
         return None
 
 
@@ -102,7 +102,7 @@ def whatif_evidence(bench: Workbench, before: BookScores, after: BookScores) -> 
     st.subheader("Evidence: would these tiers have caught the practices that bought?")
     if not ev_before.labelled:
         st.caption("No practice is labelled won or lost yet (Status: "
-                   + ", ".join(bench.config.outcomes.won + bench.config.outcomes.lost)
+                   + ui.md_escape(", ".join(bench.config.outcomes.won + bench.config.outcomes.lost))
                    + "), so there is no evidence to show.")
         return
     if ev_after.warning:
@@ -152,7 +152,7 @@ def practice_evidence(bench: Workbench, practice_id: str) -> None:
         probability = float(stored.model.probability(table)[rows[0]])
         positive, negative = stored.model.factors(table, int(rows[0]))
     except ValueError as exc:
-        st.warning(f"The learned model cannot score this practice: {exc}.")
+        st.warning(f"The learned model cannot score this practice: {ui.md_escape(exc)}.")
         return
     st.metric(f"Chance of winning (model v{stored.version}, {stored.row['method'].replace('_', ' ')})",
               f"{probability * 100:.0f} %",
@@ -208,6 +208,6 @@ def capacity_draft(base: ScoringConfig, hot_tier_min: int, warm_tier_min: int) -
     try:
         return base.with_changes(hot_tier_min=hot_tier_min, warm_tier_min=warm_tier_min)
     except ConfigError as exc:
-        st.warning(f"These thresholds cannot be used as a configuration: {exc}")
+        st.warning(f"These thresholds cannot be used as a configuration: {ui.md_escape(exc)}")
         return None
 

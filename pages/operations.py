@@ -11,8 +11,8 @@ bench = ui.workbench()
 store = bench.store
 st.title("Operations")
 flash = ui.recall("ops")
-if flash:
-    st.success(flash)
+if flash:  # may name automation rules and Notion errors: text, never Markdown
+    st.success(ui.md_escape(flash))
 
 st.subheader("Scoring runs")
 runs = store.runs(25)

@@ -231,7 +231,7 @@ def save_form(bench: Workbench, candidate: ScoringConfig) -> None:
     try:
         saved = bench.store.save_config(name, candidate, note)
     except ConfigError as exc:
-        st.error(" ".join(problems_in_words(exc)))
+        st.error(" ".join(md(p) for p in problems_in_words(exc)))
         return
     ui.remember("whatif", f"Saved as {saved.label}. Apply it under Versions to rescore the book with it.")
     st.rerun()

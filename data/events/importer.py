@@ -30,9 +30,11 @@ import orjson
 import pandas as pd
 import pyarrow as pa
 
+from scoring.depth import WRITABLE_DEPTH, clip_depth
 from scoring.engagement import EngagementConfig
 
 from ..bulk import cycle_collection_paused
+from ..files import limits
 from ..files.readers import FileSource, InputError, open_flat, parse_jsonl
 from ..store import Store
 from .event_columns import FIELDS, check_block, read_block
@@ -318,6 +320,19 @@ def prepare_events(name: str, data: bytes, *, default_source: str | None = None)
     return PreparedEvents(stream.report, rows)
 
 
+def prepare_upload(name: str, data: bytes) -> PreparedEvents:
+    """:func:`prepare_events` for a file uploaded in the app (the Import page's events preview), bounded
+    like the page's practice uploads: InputError, in one sentence, over
+    :data:`data.files.limits.MAX_UPLOAD_BYTES` (the CLI reads bigger files a piece at a time)."""
+    if len(data) > limits.MAX_UPLOAD_BYTES:
+        raise InputError(
+            f"{name}: {len(data) / 2**20:,.1f} MiB; the app imports events files up to "
+            f"{limits.MAX_UPLOAD_BYTES // 2**20:,} MiB (use `leadscore events import` for bigger ones, or split "
+            "the file)"
+        )
+    return prepare_events(name, data)
+
+
 
 def _blank(value: Any) -> bool:
     if value is None or value is pd.NA or (isinstance(value, str) and not value.strip()):
@@ -325,9 +340,17 @@ def _blank(value: Any) -> bool:
     return isinstance(value, float | pd.Timestamp) and value != value  # NaN, NaT
 
 
+# How deep a structured ``detail`` is kept: it is level 2 of its line's object, and the reader keeps a
+# line WRITABLE_DEPTH levels deep (data.files.deep_json), so a detail orjson reads (up to 1,024 levels)
+# is stored exactly as one the deep reader clipped — and orjson writes it (it refuses past 254 levels).
+DETAIL_DEPTH = WRITABLE_DEPTH - 1
+
+
 def _detail(value: Any) -> str | None:
+    """A row's ``detail`` as stored: text as it is; a JSON object or list as JSON text, its containers
+    below level DETAIL_DEPTH replaced by scoring.depth.CLIPPED (never an error, however deep)."""
     if isinstance(value, dict | list):  # JSON Lines may carry structure: kept as JSON text
-        return orjson.dumps(value).decode()
+        return orjson.dumps(clip_depth(value, DETAIL_DEPTH)).decode()
     return clean_text(value)
 
 

@@ -169,8 +169,10 @@ class EngagementConfig(_Frozen):
 
     types: tuple[EventType, ...] = _DEFAULT_TYPES
     half_life_days: float = Field(default=7.0, gt=0, le=365)
-    level_1_min: int = Field(default=60, ge=1, le=SCORE_MAX)
-    level_2_min: int = Field(default=25, ge=1, le=SCORE_MAX)
+    # Level 2 starts below level 1 (checked below) and both at 1 or more: level 1 from 2, level 2 to 99 —
+    # so each field's own range holds only values some valid configuration uses (the lab's controls).
+    level_1_min: int = Field(default=60, ge=2, le=SCORE_MAX)
+    level_2_min: int = Field(default=25, ge=1, le=SCORE_MAX - 1)
     risk_medium_days: float = Field(default=3.0, ge=0, le=365)
     risk_high_days: float = Field(default=7.0, ge=0, le=365)
     velocity_hours: float = Field(default=24.0, gt=0, le=24 * 30)

@@ -48,6 +48,16 @@ def from_us(us: int) -> datetime:
     return _EPOCH + us * _ONE_US
 
 
+def decay(points: np.ndarray, age_us: np.ndarray, half_life_days: float) -> np.ndarray:
+    """SPEC §12's decay, the one implementation: ``points × 0.5^(age_days / half_life_days)`` per event,
+    ``age_us`` in microseconds (≥ 0: events after ``as_of`` are not counted, so never decayed). Arrays
+    of one shape in, float64 of that shape out."""
+    # A half-life near zero (any value > 0 is valid) makes the exponent overflow to infinity, and
+    # 0.5^∞ = 0 is exactly the limit wanted: no warning for it.
+    with np.errstate(over="ignore"):
+        return points * np.power(0.5, (np.asarray(age_us) / US_PER_DAY) / half_life_days)
+
+
 @dataclass(frozen=True)
 class EngagementBook:
     """Engagement of every practice given, in the order given (all arrays have one entry per practice;
@@ -173,7 +183,7 @@ def compute_engagement(
 
     p, k, t = practice[counted], kind[counted], when[counted]
     points = config.points_array[k]
-    decayed = points * np.power(0.5, ((as_of_us - t) / US_PER_DAY) / config.half_life_days)
+    decayed = decay(points, as_of_us - t, config.half_life_days)
     key = p * n_types + k
     size = n * n_types
     events_counted = np.bincount(key, minlength=size).reshape(n, n_types)

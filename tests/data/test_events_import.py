@@ -310,3 +310,16 @@ def test_many_chunks_written_while_the_next_are_read(store: Store, monkeypatch: 
         assert report.imported == (20_000 if attempt == 0 else 0)
         assert report.duplicates == (0 if attempt == 0 else 20_000)
     assert store.event_count() == 20_000
+
+
+def test_an_upload_over_the_apps_limit_is_one_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
+    import data.files.limits as limits
+    from data.events.importer import prepare_upload
+
+    monkeypatch.setattr(limits, "MAX_UPLOAD_BYTES", 100)
+    small = csv("e1,p1,meeting,2026-03-01T09:00:00Z,crm,")
+    assert len(prepare_upload("ok.csv", small).rows) == 1
+    big = csv(*[f"e{i},p1,meeting,2026-03-01T09:00:00Z,crm," for i in range(5)])
+    with pytest.raises(InputError, match=r"^big.csv: 0.0 MiB; the app imports events files up to 0 MiB \(use "
+                                         r"`leadscore events import` for bigger ones, or split the file\)$"):
+        prepare_upload("big.csv", big)
