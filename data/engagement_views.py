@@ -72,11 +72,6 @@ def grid_counts(frame: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def cell_at(row: int, column: int) -> str:
-    """The grid cell at a position of :func:`grid_counts` (row 0 = A, column 0 = level 1)."""
-    return f"{list(GRID_LETTERS.values())[row]}{LEVELS[column]}"
-
-
 def today_frame(leads: pd.DataFrame, owner: str) -> pd.DataFrame:
     """One rep's practices (``owner`` as in the Leads owner column), ranked by grid cell then engagement,
     with what a rep needs to act: cell, next action and why, last activity, 24-hour velocity."""

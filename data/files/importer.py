@@ -103,7 +103,6 @@ class ImportPreview:
         )
 
 
-UploadPreview = ImportPreview  # the name the Import page used first
 
 
 def preview_import(source: FileSource | str | Path, *, max_rows: int = MAX_ROWS) -> ImportPreview:
@@ -333,11 +332,6 @@ def import_preview(store: Store, preview: ImportPreview) -> ImportReport:
     if report.sample_set_aside:
         report.notes.append(report.sample_note() or "")
     return report
-
-
-def import_upload(store: Store, preview: ImportPreview) -> ImportReport:
-    """The Import page's name for :func:`import_preview`."""
-    return import_preview(store, preview)
 
 
 def _score_and_save(store: Store, preview: ImportPreview, cfg: Any, report: RunReport) -> None:

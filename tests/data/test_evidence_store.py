@@ -14,7 +14,7 @@ from data.demo import DEMO_SEED, demo_rows, load_sample_book
 from data.evidence.book import load_evidence_book, outcome_dates
 from data.evidence.demo_outcomes import CLOSED, apply_outcome_story, fit_logit
 from data.evidence.training import current_model, train_and_store
-from data.files.importer import import_upload, preview_upload
+from data.files.importer import import_preview, preview_upload
 from data.notion.sync import Workbench
 from data.scoring_runs import run_scoring
 from data.store import Store, StoreError, migrations
@@ -50,7 +50,7 @@ def test_the_first_date_a_practice_was_seen_won_is_kept(store: Store, monkeypatc
 
 def test_imports_record_the_status_column(store: Store) -> None:
     csv = b"practice_id,name,rating,status\nx1,One,4.5,Customer\nx2,Two,4.0,Disqualified\nx3,Three,3.9,\n"
-    import_upload(store, preview_upload("book.csv", csv))
+    import_preview(store, preview_upload("book.csv", csv))
     seen = store.statuses_seen()
     assert sorted(zip(seen["practice_id"], seen["status"], strict=True)) == [("x1", "Customer"), ("x2", "Disqualified")]
     assert dict(zip(*outcome_dates(store, CFG.outcomes)[["practice_id", "outcome"]].T.values, strict=True)) == {

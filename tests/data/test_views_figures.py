@@ -12,7 +12,7 @@ import pytest
 
 from data.figures import components_figure, history_figure, movement_figure, score_steps_figure, tier_counts_figure
 from data.files import InputError, neutralise_formula, table_bytes
-from data.files.importer import import_upload, preview_upload
+from data.files.importer import import_preview, preview_upload
 from data.store import Store
 from data.views import (
     SORTS,
@@ -179,7 +179,7 @@ def test_import_preview_reports_each_row_and_imports(tmp_path) -> None:  # type:
     assert "appears again" in preview.report["problems"].iloc[0]
     assert "practice_id is missing" in preview.report["problems"].iloc[2]
     store = Store.open(tmp_path / "s.db")
-    report = import_upload(store, preview)
+    report = import_preview(store, preview)
     assert report.total == 2
     assert store.practice("i1")["name"] == "One again"
     with pytest.raises(InputError, match="unsupported file type"):
