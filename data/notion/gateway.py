@@ -13,6 +13,7 @@ It also finds the data source: a database (API 2025-09-03) may have several; the
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import random
@@ -124,6 +125,22 @@ def may_have_been_applied(exc: BaseException) -> bool:
     if isinstance(exc, httpx.TransportError):
         return not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
     return isinstance(exc, HTTPResponseError) and exc.status in (502, 504)
+
+
+MAYBE_APPLIED_ATTR = "leadscore_maybe_applied"
+
+
+def _mark(exc: BaseException, unsure: bool) -> None:
+    with contextlib.suppress(AttributeError):  # an exception type with __slots__: judged by its kind
+        setattr(exc, MAYBE_APPLIED_ATTR, unsure)
+
+
+def maybe_applied(exc: BaseException) -> bool:
+    """Whether the call that raised ``exc`` may have changed Notion after all: any of its attempts (not
+    only the last) timed out, lost its answer or got a gateway error. Set by :meth:`NotionGateway.call`
+    on the exception it raises; for other errors, judged from ``exc`` alone."""
+    marked = getattr(exc, MAYBE_APPLIED_ATTR, None)
+    return may_have_been_applied(exc) if marked is None else bool(marked)
 
 
 def describe_error(exc: BaseException) -> str:
@@ -238,7 +255,6 @@ class NotionGateway:
         self.retries = 0
         self.rate_limited = 0
         self.waited_for_rate_limit_s = 0.0
-        self.maybe_applied = False  # whether an attempt of the last call may have changed Notion after all
         self._choice: DataSourceChoice | None = None
 
     def call(self, what: str, fn: Callable[..., T], **kwargs: Any) -> T:
@@ -246,19 +262,24 @@ class NotionGateway:
 
         Transient failures get ``max_attempts`` tries with back-off. A 429 is not a failure of the
         request: every process is held back for its Retry-After and the request is sent again, for up
-        to ``rate_limit_patience_s`` of waiting."""
+        to ``rate_limit_patience_s`` of waiting.
+
+        The error raised carries ``maybe_applied`` (read it with :func:`maybe_applied`): whether any
+        attempt of this call may have changed Notion after all. It travels on the exception, not on the
+        gateway, because one gateway serves several threads and sessions at once."""
         attempt, waited = 1, 0.0
-        self.maybe_applied = False
+        unsure = False
         while True:
             self.throttle.wait()
             self.requests += 1
             try:
                 return fn(**kwargs)
             except Exception as exc:
-                self.maybe_applied = self.maybe_applied or may_have_been_applied(exc)
+                unsure = unsure or may_have_been_applied(exc)
                 if isinstance(exc, HTTPResponseError) and exc.status == 429:
                     delay = self._retry_after(exc)
                     if waited + delay > self.rate_limit_patience_s:
+                        _mark(exc, unsure)
                         raise
                     waited += delay
                     self.rate_limited += 1
@@ -272,6 +293,7 @@ class NotionGateway:
                     )
                     continue
                 if not is_transient(exc) or attempt >= self.max_attempts:
+                    _mark(exc, unsure)
                     raise
                 delay = self._delay(attempt)
                 self.retries += 1

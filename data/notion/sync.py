@@ -31,7 +31,7 @@ from scoring.config import ScoringConfig
 from ..events.hooks import after_scoring
 from ..scoring_runs import RunReport, active_config, recorded_run, score_stored
 from ..store import Store
-from .gateway import NotionGateway, describe_error, is_transient
+from .gateway import NotionGateway, describe_error, is_transient, maybe_applied
 from .mapping import SCORE_OPTIONS, SCORE_TYPES, SCORE_WRITABLE_TYPES, PropertyMapping
 from .properties import changed_values, field_rows, read_page, schema_report, score_values
 from .settings import NotionError, NotionSettings
@@ -404,7 +404,7 @@ class Workbench:
                 report.write_failures += 1
                 report.failures.append(f"{pid}: {error}")
                 # A timeout or a gateway error may hide a write that landed: stop assuming the page's old values.
-                unsure = list(plan.values) if self.gateway.maybe_applied else []
+                unsure = list(plan.values) if maybe_applied(exc) else []
                 self.store.write_failed(pid, state["history_id"], error, unsure=unsure)
                 log.warning(
                     "write to %s failed: %s", pid, error, extra={"event": "notion_write_failed", "practice_id": pid}
