@@ -29,7 +29,7 @@ def after_scoring(
 
     if bench.mapping.activities is not None:
         try:
-            pulled = pull_activities(bench, full=full, say=say)
+            pulled = pull_activities(bench, full=full, say=say, notes=report.notes)
         except Exception as exc:  # Notion said no, or the mapping does not fit: keep the sync's work
             if not _is_notion_problem(exc):
                 raise
