@@ -28,6 +28,7 @@ from notion_client.errors import HTTPResponseError, RequestTimeoutError
 
 from scoring.config import ScoringConfig
 
+from ..events.delivery import deliver_property_writes
 from ..events.hooks import after_scoring
 from ..scoring_runs import RunReport, active_config, recorded_run, score_stored
 from ..store import Store
@@ -195,9 +196,9 @@ class Workbench:
                     "(`leadscore demo` brings them back)."
                 )
             self._score_changed(report, cfg, say)
-            after_scoring(self, report, say, push=push, full=full)  # engagement: activities, snapshot, automation
+            after_scoring(self, report, say, full=full)  # engagement: activities, snapshot, automation
             if push:
-                say(f"writing scores to Notion ({self.store.outbox_summary()['size']} pending)")
+                say(f"writing to Notion ({self.store.outbox_summary()['size']} writes pending)")
                 self._deliver(report, progress=write_progress)
             else:
                 report.left_queued = self.store.outbox_summary()["size"]  # said in the summary
@@ -349,13 +350,31 @@ class Workbench:
         old score never overwrites a newer one, and a page that already holds its score is simply taken
         off the outbox. Properties Notion cannot take as set up now are left out (the rest still lands)
         and the row says why. Failures stay queued with Notion's message and the rest continue; nothing
-        is dropped unless its page is really gone."""
+        is dropped unless its page is really gone.
+
+        Automation's property writes (``property_outbox``) are delivered in the same run, after the
+        scores, by :func:`data.events.delivery.deliver_property_writes` (same schema, same rules)."""
         report.pushed = True
         pending = [i for i in self.store.outbox() if only is None or i["practice_id"] in only]
-        if not pending:
+        properties_due = bool(self.store.property_writes(only))
+        if not pending and not properties_due:
             report.left_queued = self.store.outbox_summary()["size"]
             return
-        schema = self._check_score_properties()
+        schema = self._check_score_properties() if pending else self.gateway.schema()
+        if pending:
+            self._deliver_scores(report, pending, schema, progress)
+        if properties_due:
+            deliver_property_writes(self, report, only=only, schema=schema)
+        report.left_queued = self.store.outbox_summary()["size"]
+
+    def _deliver_scores(
+        self,
+        report: RunReport,
+        pending: list[dict[str, Any]],
+        schema: dict[str, Any],
+        progress: Callable[[int, int], None] | None,
+    ) -> None:
+        """The score outbox's part of :meth:`_deliver`: one page at a time, oldest first."""
         streak = 0  # consecutive writes that failed even after their retries
         same, last_error = 0, ""  # consecutive rejections with the very same message
         blocked: Counter[str] = Counter()
@@ -428,7 +447,6 @@ class Workbench:
             report.notes.append(f"{pages} pages wait in the outbox: {reason}")
         if progress is not None:
             progress(len(pending), len(pending))
-        report.left_queued = self.store.outbox_summary()["size"]
 
     def _check_score_properties(self) -> dict[str, Any]:
         """Before writing anything: the score properties must exist (else every write would fail).

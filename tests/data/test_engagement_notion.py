@@ -161,8 +161,8 @@ def test_automation_writes_a_notion_property_once_through_its_queue(notion, stor
     assert len(store.automation_log()) == 1
 
 
-def test_a_failed_property_write_stays_queued_and_the_next_sync_delivers_it(notion, store: Store, tmp_path: Path,
-                                                                            monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_write_to_a_missing_property_waits_unsent_until_the_property_exists(notion, store: Store, tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     ws, practices, activities = notion
     rules = tmp_path / "automation.toml"
     rules.write_text('[[rules]]\nid = "a1-next"\ncells = ["A1"]\naction = "notion_property"\nproperty = "Next Step"\n',
@@ -173,13 +173,20 @@ def test_a_failed_property_write_stays_queued_and_the_next_sync_delivers_it(noti
     bench = bench_for(store, ws, practices, activities)
 
     report = bench.sync()  # the database has no "Next Step" property yet
+    why = "the database has no 'Next Step' property (add it in Notion, or change the automation rule)"
     [waiting] = store.property_writes()
-    assert waiting["last_error"].startswith("the database has no 'Next Step' property")
-    assert any("Next Step" in f for f in report.failures)
-    assert store.automation_log().iloc[0]["status"] == "queued"
+    assert (waiting["blocked"], waiting["last_error"]) == (why, why)
+    assert f"1 automation property writes wait until Notion is changed: {why}" in report.notes
+    assert report.write_failures == 1
+    assert (store.automation_log().iloc[0]["status"], store.automation_log().iloc[0]["last_error"]) == ("failed", why)
+    assert store.outbox_summary()["blocked_reasons"] == {why: 1}
+
+    practices.reset_log()
+    bench.sync()  # nothing changed in Notion: not sent again
+    assert not [r for r in practices.requests if r.method == "PATCH" and "Next Step" in (r.body or {}).get("properties", {})]
 
     practices.set_schema(schema_spec(practices, {"Next Step": "rich_text"}))
-    bench.sync()
+    bench.sync()  # the property exists now: delivered
     assert practices.plain(pid)["Next Step"] == "Call today"
     assert store.property_writes() == [] and store.automation_log().iloc[0]["status"] == "done"
     assert len(store.automation_log()) == 1
