@@ -183,7 +183,8 @@ def test_a_write_to_a_missing_property_waits_unsent_until_the_property_exists(no
 
     practices.reset_log()
     bench.sync()  # nothing changed in Notion: not sent again
-    assert not [r for r in practices.requests if r.method == "PATCH" and "Next Step" in (r.body or {}).get("properties", {})]
+    assert not [r for r in practices.requests
+                if r.method == "PATCH" and "Next Step" in (r.body or {}).get("properties", {})]
 
     practices.set_schema(schema_spec(practices, {"Next Step": "rich_text"}))
     bench.sync()  # the property exists now: delivered
