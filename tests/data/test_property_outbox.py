@@ -4,19 +4,22 @@ write Notion cannot take is marked with why and not resent until Notion changes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import Result
 
 from data.events.automation import AutomationError, RuleSet
 from data.notion import PropertyMapping
 from data.notion.sync import Workbench
 from data.store import Store
 from tests.data.conftest import schema_spec
+from tests.data.test_cli_store import fast_cli_gateway, notion_env, run  # noqa: F401 (fixtures)
 from tests.data.test_engagement_notion import HOT_PAGE, bench_for, busy_day, notion  # noqa: F401 (fixture)
-from tests.notion_fake import FakeNotion
+from tests.notion_fake import FakeNotion, seed_practices
 
 
 def rules_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *rules: dict[str, Any]) -> Path:
@@ -244,3 +247,22 @@ def test_a_sync_with_such_a_rule_scores_and_says_why_the_rules_did_not_run(
     assert any(n.startswith("automation rules not run:") and "'Priority Tier' is one of the five score" in n
                for n in report.notes)
     assert store.property_writes() == []
+
+
+def test_cli_sync_no_push_counts_property_writes_and_push_delivers_them(
+    run: Callable[..., Result], notion_fake: FakeNotion, fast_cli_gateway: None,  # noqa: F811
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    notion_fake.set_schema(schema_spec(notion_fake, {"Risk": "rich_text"}))
+    ids = seed_practices(notion_fake, 6, seed=64)
+    path = rules_file(tmp_path, monkeypatch, {"id": "quiet", "risks": ["high"], "action": "notion_property",
+                                              "property": "Risk", "value": "{recency_risk}"})
+    env = notion_env(notion_fake, LEADSCORE_AUTOMATION=str(path))
+    synced = run("sync", "--no-push", env=env)
+    assert synced.exit_code == 0, synced.output
+    assert "Notion: 12 writes left queued (deliver them with `leadscore push`)" in synced.stdout  # 6 + 6
+    assert notion_fake.count("PATCH") == 0
+    pushed = run("push", env=env)
+    assert "12 pending → 12 written, 0 still pending" in pushed.stdout, pushed.output
+    assert [notion_fake.plain(p)["Risk"] for p in ids] == ["high"] * 6
+    assert notion_fake.count("PATCH") == 12  # a PATCH of scores, a PATCH of automation properties, per page
