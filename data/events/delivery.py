@@ -109,10 +109,12 @@ def deliver_property_writes(
     *,
     only: Collection[str] | None = None,
     schema: Mapping[str, Any] | None = None,
+    streak: int = 0,
 ) -> None:
     """Send the queued property writes (of the pages ``only`` names, or all), one PATCH per page; see
     the module docstring for what happens to each. ``schema``: the practices' data source as just read
-    (read here when not given). Raises NotionError when the integration lost the whole database."""
+    (read here when not given); ``streak``: writes that just failed in a row (the score outbox's, in the
+    same run). Raises NotionError when the integration lost the whole database."""
     from ..notion.sync import GIVE_UP_AFTER  # the score outbox's rule (imported late: sync imports us)
 
     store = bench.store
@@ -123,7 +125,6 @@ def deliver_property_writes(
     pages: dict[str, list[dict[str, Any]]] = {}
     for item in pending:  # oldest first, so the page waiting longest goes first
         pages.setdefault(item["practice_id"], []).append(item)
-    streak = 0
     waiting: Counter[str] = Counter()
     for position, (pid, items) in enumerate(pages.items()):
         if streak >= GIVE_UP_AFTER:

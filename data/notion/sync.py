@@ -361,10 +361,9 @@ class Workbench:
             report.left_queued = self.store.outbox_summary()["size"]
             return
         schema = self._check_score_properties() if pending else self.gateway.schema()
-        if pending:
-            self._deliver_scores(report, pending, schema, progress)
-        if properties_due:
-            deliver_property_writes(self, report, only=only, schema=schema)
+        streak = self._deliver_scores(report, pending, schema, progress) if pending else 0
+        if properties_due:  # Notion failing for the scores' last writes counts toward giving up here too
+            deliver_property_writes(self, report, only=only, schema=schema, streak=streak)
         report.left_queued = self.store.outbox_summary()["size"]
 
     def _deliver_scores(
@@ -373,8 +372,9 @@ class Workbench:
         pending: list[dict[str, Any]],
         schema: dict[str, Any],
         progress: Callable[[int, int], None] | None,
-    ) -> None:
-        """The score outbox's part of :meth:`_deliver`: one page at a time, oldest first."""
+    ) -> int:
+        """The score outbox's part of :meth:`_deliver`: one page at a time, oldest first. Returns how many
+        writes in a row failed transiently at the end (``GIVE_UP_AFTER`` or more: Notion is down)."""
         streak = 0  # consecutive writes that failed even after their retries
         same, last_error = 0, ""  # consecutive rejections with the very same message
         blocked: Counter[str] = Counter()
@@ -447,6 +447,7 @@ class Workbench:
             report.notes.append(f"{pages} pages wait in the outbox: {reason}")
         if progress is not None:
             progress(len(pending), len(pending))
+        return streak
 
     def _check_score_properties(self) -> dict[str, Any]:
         """Before writing anything: the score properties must exist (else every write would fail).

@@ -16,7 +16,7 @@ from data.events.automation import AutomationError, RuleSet
 from data.notion import PropertyMapping
 from data.notion.sync import Workbench
 from data.store import Store
-from tests.data.conftest import schema_spec
+from tests.data.conftest import make_bench, schema_spec
 from tests.data.test_cli_store import fast_cli_gateway, notion_env, run  # noqa: F401 (fixtures)
 from tests.data.test_engagement_notion import HOT_PAGE, bench_for, busy_day, notion  # noqa: F401 (fixture)
 from tests.notion_fake import FakeNotion, seed_practices
@@ -266,3 +266,45 @@ def test_cli_sync_no_push_counts_property_writes_and_push_delivers_them(
     assert "12 pending → 12 written, 0 still pending" in pushed.stdout, pushed.output
     assert [notion_fake.plain(p)["Risk"] for p in ids] == ["high"] * 6
     assert notion_fake.count("PATCH") == 12  # a PATCH of scores, a PATCH of automation properties, per page
+
+
+def test_a_value_queued_while_an_older_one_was_being_sent_is_kept(store: Store) -> None:
+    store.queue_property_write("p1", "Next Action", "Call today", origin="automation:a")
+    [in_flight] = store.property_writes()
+    store.queue_property_write("p1", "Next Action", "Nurture", origin="automation:b")  # meanwhile
+    store.property_writes_done("p1", [in_flight])  # the older PATCH landed
+    [left] = store.property_writes()
+    assert (left["value"], left["origin"], left["blocked"]) == ("Nurture", "automation:b", None)
+    store.property_writes_done("p1", [left])
+    assert store.property_writes() == []
+
+
+def test_a_newer_value_forgets_why_the_older_one_was_blocked(store: Store) -> None:
+    store.queue_property_write("p1", "Due", "soon")
+    store.property_write_blocked("p1", "Due", "'Due' is a number property and 'soon' is not a number",
+                                 '{"number":{"format":"number"},"type":"number"}')
+    assert store.outbox_summary()["blocked_reasons"] == {"'Due' is a number property and 'soon' is not a number": 1}
+    store.queue_property_write("p1", "Due", "3")
+    [row] = store.property_writes()
+    assert (row["value"], row["blocked"], row["blocked_on"], row["attempts"]) == ("3", None, None, 0)
+    assert store.outbox_summary()["blocked"] == 0
+
+
+def test_when_notion_is_down_property_writes_wait_untried_after_the_scores_gave_up(
+    notion_fake: FakeNotion, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    notion_fake.set_schema(schema_spec(notion_fake, {"Risk": "rich_text"}))
+    ids = seed_practices(notion_fake, 5, seed=65)
+    rules_file(tmp_path, monkeypatch, {"id": "quiet", "risks": ["high"], "action": "notion_property",
+                                       "property": "Risk", "value": "{recency_risk}"})
+    bench = make_bench(store, notion_fake)
+    notion_fake.faults.set(rate=1.0, kinds=["503"], methods=["PATCH"])
+    report = bench.sync()
+    assert "Notion kept failing; 5 automation property writes stay queued" in report.notes
+    assert patches_of(notion_fake, "Risk") == []  # the same give-up rule as the scores: not one tried
+    assert store.outbox_summary()["properties"] == 5 and report.left_queued == 10
+
+    notion_fake.faults.clear()
+    bench.push()
+    assert [notion_fake.plain(p)["Risk"] for p in ids] == ["high"] * 5
+    assert store.outbox_summary()["size"] == 0
