@@ -20,7 +20,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -323,6 +323,16 @@ def m006_engagement(db: Database) -> None:
                last_attempt_at TEXT, PRIMARY KEY (practice_id, property)
            ) WITHOUT ROWID"""
     )
+
+
+@migrations()
+def m007_property_outbox_blocked(db: Database) -> None:
+    # Issue 11 review: an automation property write Notion cannot take as it is set up now (no such
+    # property, a type leadscore cannot write, a value Notion refused with a validation error) is marked
+    # with why, and with the property's schema then (JSON; "null": absent), so it is not resent until
+    # that schema changes or a newer value replaces it — as the score outbox's ``blocked``.
+    db["property_outbox"].add_column("blocked", str)
+    db["property_outbox"].add_column("blocked_on", str)
 
 
 NOTION_SOURCE = "notion"  # practices pulled from a Notion data source (their pages receive score writes)
@@ -920,8 +930,10 @@ class Store:
         return [dict(r) | {"properties": orjson.loads(r["properties_json"] or "{}")} for r in rows]
 
     def outbox_summary(self) -> dict[str, Any]:
-        """``size``, ``oldest`` (queued_at), ``oldest_error``, ``blocked`` (writes Notion cannot take as it
-        is set up now) and ``blocked_reasons`` (reason → pages)."""
+        """Every write waiting for Notion — score write-backs and automation property writes alike:
+        ``size``, ``oldest`` (queued_at), ``oldest_error``, ``blocked`` (writes Notion cannot take as it
+        is set up now) and ``blocked_reasons`` (reason → writes); ``scores`` and ``properties`` split
+        ``size`` (pages with a score write, automation property writes)."""
         row = self.query(
             """SELECT COUNT(*) AS size, MIN(queued_at) AS oldest,
                       (SELECT last_error FROM outbox WHERE last_error IS NOT NULL
@@ -930,7 +942,21 @@ class Store:
                FROM outbox"""
         )[0]
         reasons = self.query("SELECT blocked, COUNT(*) FROM outbox WHERE blocked IS NOT NULL GROUP BY blocked")
-        return dict(row) | {"blocked_reasons": {r[0]: r[1] for r in reasons}}
+        scores = dict(row) | {"blocked_reasons": {r[0]: r[1] for r in reasons}}
+        props = self.property_outbox_summary()
+        errors = [(s["oldest"], s["oldest_error"]) for s in (scores, props) if s["oldest_error"]]
+        merged = dict(scores["blocked_reasons"])
+        for reason, count in props["blocked_reasons"].items():
+            merged[reason] = merged.get(reason, 0) + count
+        return {
+            "size": scores["size"] + props["size"],
+            "scores": scores["size"],
+            "properties": props["size"],
+            "oldest": min((o for o in (scores["oldest"], props["oldest"]) if o), default=None),
+            "oldest_error": min(errors)[1] if errors else None,
+            "blocked": scores["blocked"] + props["blocked"],
+            "blocked_reasons": merged,
+        }
 
     def delivery(self, practice_id: str) -> dict[str, Any] | None:
         """What delivering one page's write needs, read now: ``history_id`` and score values of the
@@ -1412,43 +1438,57 @@ class Store:
     ) -> None:
         """Queue one Notion property value for a page (automation's `notion_property` action).
 
-        Kept apart from the score outbox: one pending value per page and property (a newer value
-        replaces an older one); delivered by :func:`data.events.automation.deliver_property_writes`.
-        """
+        One pending row per page and property: a newer value replaces an older one (latest wins, and
+        whatever blocked the older one is forgotten); the firing it replaced is logged ``replaced``.
+        Delivered with the score outbox by :func:`data.events.delivery.deliver_property_writes`."""
+        now = utc_now_iso()
         with self.write() as w:
+            old = w.execute(
+                "SELECT log_id, origin FROM property_outbox WHERE practice_id = ? AND property = ?", (practice_id, prop)
+            ).fetchone()
+            if old and old[0] is not None and old[0] != log_id:
+                w.execute(
+                    "UPDATE automation_log SET status = 'replaced', last_error = ?, done_at = ? WHERE id = ?",
+                    (f"replaced by a newer value for {prop!r}" + (f" ({origin})" if origin else "")
+                     + " before it was written", now, old[0]),
+                )
             w.execute(
                 """INSERT INTO property_outbox (practice_id, property, value_json, queued_at, origin, log_id)
                    VALUES (?, ?, ?, ?, ?, ?)
                    ON CONFLICT(practice_id, property) DO UPDATE SET value_json = excluded.value_json,
                        queued_at = excluded.queued_at, origin = excluded.origin, log_id = excluded.log_id,
-                       attempts = 0, last_error = NULL, last_attempt_at = NULL""",
-                (practice_id, prop, orjson.dumps(value).decode(), utc_now_iso(), origin, log_id),
+                       attempts = 0, last_error = NULL, last_attempt_at = NULL, blocked = NULL, blocked_on = NULL""",
+                (practice_id, prop, orjson.dumps(value).decode(), now, origin, log_id),
             )
 
-    def property_writes(self) -> list[dict[str, Any]]:
+    def property_writes(self, practice_ids: Collection[str] | None = None) -> list[dict[str, Any]]:
+        """The queued property writes (of ``practice_ids``, or all), oldest first: the table's columns
+        plus ``value`` (decoded)."""
         rows = self.query("SELECT * FROM property_outbox ORDER BY queued_at, practice_id, property")
-        return [dict(r) | {"value": orjson.loads(r["value_json"])} for r in rows]
+        return [dict(r) | {"value": orjson.loads(r["value_json"])} for r in rows
+                if practice_ids is None or r["practice_id"] in practice_ids]
 
-    def property_write_done(self, practice_id: str, prop: str, queued_at: str) -> None:
-        """A property write reached Notion: drop it (unless a newer value replaced it meanwhile)."""
+    def property_writes_done(self, practice_id: str, written: Iterable[Mapping[str, Any]]) -> None:
+        """Property writes (rows of :meth:`property_writes`) reached the page: each is dropped and its
+        firing logged done — unless a newer value replaced it meanwhile (then that one waits)."""
+        now = utc_now_iso()
         with self.write() as w:
-            row = w.execute(
-                "SELECT log_id FROM property_outbox WHERE practice_id = ? AND property = ? AND queued_at = ?",
-                (practice_id, prop, queued_at),
-            ).fetchone()
-            w.execute(
-                "DELETE FROM property_outbox WHERE practice_id = ? AND property = ? AND queued_at = ?",
-                (practice_id, prop, queued_at),
-            )
-            if row and row[0] is not None:
-                w.execute(
-                    "UPDATE automation_log SET status = 'done', done_at = ?, last_error = NULL WHERE id = ?",
-                    (utc_now_iso(), row[0]),
+            for item in written:
+                w.execute(  # a newer value queued meanwhile has another log id and time: it stays
+                    """DELETE FROM property_outbox WHERE practice_id = ? AND property = ? AND value_json = ?
+                       AND log_id IS ? AND queued_at = ?""",
+                    (practice_id, item["property"], item["value_json"], item["log_id"], item["queued_at"]),
                 )
+                if item["log_id"] is not None:
+                    w.execute(
+                        "UPDATE automation_log SET status = 'done', done_at = ?, last_error = NULL, "
+                        "attempts = attempts + 1 WHERE id = ? AND status != 'replaced'",
+                        (now, item["log_id"]),
+                    )
 
     def property_write_failed(self, practice_id: str, prop: str, error: str, *, drop: bool = False) -> None:
-        """A property write failed: keep it queued with Notion's message (or ``drop`` it when the page is
-        gone); its automation log row says why."""
+        """A property write did not land: keep it queued with Notion's message for the next delivery (or
+        ``drop`` it when the page is gone); its automation log row says why."""
         with self.write() as w:
             row = w.execute(
                 "SELECT log_id FROM property_outbox WHERE practice_id = ? AND property = ?", (practice_id, prop)
@@ -1466,6 +1506,37 @@ class Store:
                     "UPDATE automation_log SET status = ?, attempts = attempts + 1, last_error = ? WHERE id = ?",
                     ("failed" if drop else "queued", error[:1000], row[0]),
                 )
+
+    def property_write_blocked(self, practice_id: str, prop: str, reason: str, blocked_on: str) -> None:
+        """Notion cannot take this write as it is set up now (``reason``, a sentence): it is not sent
+        again while the property's schema stays ``blocked_on`` (JSON) and no newer value replaces it;
+        its firing is logged ``failed`` with the reason."""
+        with self.write() as w:
+            w.execute(
+                """UPDATE property_outbox SET blocked = ?, blocked_on = ?, last_error = ?, last_attempt_at = ?,
+                       attempts = attempts + 1 WHERE practice_id = ? AND property = ?""",
+                (reason[:1000], blocked_on, reason[:1000], utc_now_iso(), practice_id, prop),
+            )
+            w.execute(
+                """UPDATE automation_log SET status = 'failed', attempts = attempts + 1, last_error = ?
+                   WHERE id = (SELECT log_id FROM property_outbox WHERE practice_id = ? AND property = ?)""",
+                (reason[:1000], practice_id, prop),
+            )
+
+    def property_outbox_summary(self) -> dict[str, Any]:
+        """The automation property writes waiting: ``size``, ``oldest`` (queued_at), ``oldest_error``,
+        ``blocked`` (Notion cannot take them as set up now) and ``blocked_reasons`` (reason → writes)."""
+        row = self.query(
+            """SELECT COUNT(*) AS size, MIN(queued_at) AS oldest,
+                      (SELECT last_error FROM property_outbox WHERE last_error IS NOT NULL
+                       ORDER BY queued_at LIMIT 1) AS oldest_error,
+                      COUNT(blocked) AS blocked
+               FROM property_outbox"""
+        )[0]
+        reasons = self.query(
+            "SELECT blocked, COUNT(*) FROM property_outbox WHERE blocked IS NOT NULL GROUP BY blocked"
+        )
+        return dict(row) | {"blocked_reasons": {r[0]: r[1] for r in reasons}}
 
     def automation_log(self, limit: int = 200) -> pd.DataFrame:
         return self.frame("SELECT * FROM automation_log ORDER BY id DESC LIMIT ?", (limit,))

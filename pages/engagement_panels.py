@@ -312,7 +312,7 @@ def operations_panel(bench: Workbench) -> None:
     c3.metric("Notion property writes waiting", len(writes))
     c4.metric("Webhooks waiting", len(store.pending_webhooks()))
     try:
-        rules = RuleSet.load()
+        rules = RuleSet.load(mapping=bench.mapping)
     except AutomationError as exc:
         st.error(f"Automation rules cannot be used: {ui.md_escape(exc)}")
         rules = None
@@ -401,7 +401,7 @@ def events_import_section(bench: Workbench) -> None:
         done = store_events(bench.store, prepared, bench.config.engagement, source="file")
         message = done.summary()
         try:  # new activity may move practices into a rule's condition, as after `leadscore events import`
-            message += ". " + run_automation(bench.store, bench.config, RuleSet.load()).summary()
+            message += ". " + run_automation(bench.store, bench.config, RuleSet.load(mapping=bench.mapping)).summary()
         except AutomationError as exc:
             message += f". Automation rules not run: {exc}"
         ui.remember("events_import", message)

@@ -58,9 +58,10 @@ with left:
 with middle:
     st.subheader("Notion outbox")
     outbox = store.outbox_summary()
-    st.metric("Writes waiting", outbox["size"])
+    st.metric("Writes waiting", outbox["size"], help="Score write-backs and automation property writes")
     if outbox["size"]:
-        st.caption(f"Oldest queued {outbox['oldest']}.")
+        st.caption(f"{outbox['scores']} pages' scores and {outbox['properties']} automation property writes; "
+                   f"oldest queued {outbox['oldest']}.")
     # Notion's messages and the reasons quote property and option names: text, never Markdown.
     for reason, pages in outbox["blocked_reasons"].items():
         st.warning(f"{pages} waiting until Notion is changed: {ui.md_escape(reason)}")

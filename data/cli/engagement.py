@@ -78,7 +78,7 @@ def import_(file: Path, source: str | None, no_automation: bool, config_path: Pa
         click.echo(f"  {line}", err=True)
     if report.imported and not no_automation:
         try:
-            rules = RuleSet.load()
+            rules = RuleSet.load(mapping=bench.mapping)
         except AutomationError as exc:
             click.echo(f"  automation rules not run: {exc}", err=True)
         else:
@@ -134,7 +134,7 @@ def snapshot(no_automation: bool, config_path: Path | None) -> None:
     if no_automation:
         return
     try:
-        rules = RuleSet.load()
+        rules = RuleSet.load(mapping=bench.mapping)
     except AutomationError as exc:
         fail(str(exc))
     click.echo(run_automation(bench.store, config, rules).summary())

@@ -21,7 +21,8 @@ from .app import (
 
 @main.command()
 @click.option("--full", is_flag=True, help="Read every page (also finds trashed and deleted pages).")
-@click.option("--no-push", is_flag=True, help="Score but keep the writes in the outbox (deliver later with push).")
+@click.option("--no-push", is_flag=True,
+              help="Score but keep the writes (scores, automation properties) in the outbox (deliver later with push).")
 @store_config_option
 @mapping_option
 def sync(full: bool, no_push: bool, config_path: Path | None, mapping_path: Path | None) -> None:
@@ -44,10 +45,10 @@ def sync(full: bool, no_push: bool, config_path: Path | None, mapping_path: Path
 @main.command()
 @mapping_option
 def push(mapping_path: Path | None) -> None:
-    """Retry the score write-backs still waiting in the outbox."""
+    """Deliver the writes waiting in the outbox: score write-backs and automation property writes."""
     bench = open_workbench(None, mapping_path, fill=False)
     _needs_notion(bench)
-    pending = bench.store.outbox_summary()["size"]
+    pending = bench.store.outbox_summary()["size"]  # both kinds, as the report counts them
     with write_bar() as bar:
         report = run_notion(lambda: bench.push(progress=bar))
     click.echo(f"{pending} pending → {report.written} written, {report.write_failures} still pending")

@@ -38,7 +38,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import numpy as np
@@ -50,6 +50,9 @@ from scoring.engagement import GRID_CELLS, GRID_LETTERS, RISKS, EngagementBook
 
 from ..store import Store, utc_now_iso
 from .engagement import book_engagement, now_utc
+
+if TYPE_CHECKING:
+    from ..notion.mapping import PropertyMapping
 
 AUTOMATION_ENV = "LEADSCORE_AUTOMATION"
 DEFAULT_AUTOMATION_FILE = Path("automation.toml")
@@ -125,9 +128,14 @@ class RuleSet:
     source: str
 
     @classmethod
-    def load(cls, path: str | Path | None = None, env: Mapping[str, str] | None = None) -> RuleSet:
+    def load(
+        cls, path: str | Path | None = None, env: Mapping[str, str] | None = None,
+        mapping: PropertyMapping | None = None,
+    ) -> RuleSet:
         """The rules file (``path``, else $LEADSCORE_AUTOMATION, else ./automation.toml), or the built-in
-        log-only rules when there is none. AutomationError for a file that cannot be used."""
+        log-only rules when there is none. AutomationError for a file that cannot be used — including a
+        ``notion_property`` rule aimed at a property leadscore reads or writes itself (``mapping``'s;
+        default: the mapping file in use, see :func:`protected_properties`)."""
         env = os.environ if env is None else env
         chosen = Path(path) if path else Path(env[AUTOMATION_ENV]) if env.get(AUTOMATION_ENV) else None
         if chosen is None:
@@ -142,7 +150,49 @@ class RuleSet:
             raise AutomationError(f"{chosen}: cannot read ({exc})") from None
         except tomllib.TOMLDecodeError as exc:
             raise AutomationError(f"{chosen}: not valid TOML ({exc})") from None
-        return cls(parse_rules(data, str(chosen)), str(chosen))
+        rules = parse_rules(data, str(chosen))
+        check_targets(rules, _mapping_in_use(env) if mapping is None else mapping, str(chosen))
+        return cls(rules, str(chosen))
+
+
+def protected_properties(mapping: PropertyMapping) -> dict[str, str]:
+    """Property name → what it is to leadscore, for every property an automation rule must not write:
+    the mapped scoring inputs (a write would change the score it feeds), the five score properties
+    (the score write-back owns them) and the sales properties SPEC §11 says are shown but never
+    written. Names compare case-insensitively, as people type them."""
+    out: dict[str, str] = {}
+    for names, what in ((mapping.scores, "one of the five score properties leadscore writes"),
+                        (mapping.fields, "a scoring input leadscore reads"),
+                        (mapping.sales, "a sales property leadscore shows but never writes (SPEC §11)")):
+        for f, name in names.items():
+            out.setdefault(name.strip().casefold(), f"{name!r} is {what} ({f})")
+    return out
+
+
+def protected_reason(prop: str, mapping: PropertyMapping) -> str | None:
+    """Why an automation rule may not write ``prop`` (a sentence fragment), or None when it may."""
+    return protected_properties(mapping).get(prop.strip().casefold())
+
+
+def check_targets(rules: tuple[Rule, ...], mapping: PropertyMapping, where: str) -> None:
+    """AutomationError (one sentence per rule) when a ``notion_property`` rule writes a protected property."""
+    problems = [
+        f"rule {rule.id!r} writes the Notion property {rule.property!r}, but {why}: choose another property"
+        for rule in rules
+        if rule.action == "notion_property" and rule.property and (why := protected_reason(rule.property, mapping))
+    ]
+    if problems:
+        raise AutomationError(f"{where}: " + "; ".join(problems))
+
+
+def _mapping_in_use(env: Mapping[str, str]) -> PropertyMapping:
+    from ..notion.mapping import PropertyMapping
+    from ..notion.settings import NotionError
+
+    try:
+        return PropertyMapping.load(env=env)
+    except NotionError:  # a broken mapping file is reported where it is used; the defaults still protect
+        return PropertyMapping()
 
 
 def parse_rules(data: Mapping[str, Any], where: str) -> tuple[Rule, ...]:

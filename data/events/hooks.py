@@ -1,6 +1,7 @@
 """What a sync does for engagement once its scores are committed (issue 11): read the activities data
-source (when mapped), take the day's engagement snapshot, run the automation rules, and deliver the
-Notion property writes they queued. Called by one line in :meth:`data.notion.sync.Workbench.sync`.
+source (when mapped), take the day's engagement snapshot and run the automation rules. The Notion
+property writes they queue are delivered with the score outbox (:meth:`Workbench._deliver`). Called by
+one line in :meth:`data.notion.sync.Workbench.sync`.
 
 Engagement never stops a sync that has already scored: a Notion or rules-file problem here becomes a
 note in the sync's report (and the run's record), and the rest goes on.
@@ -12,7 +13,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .automation import AutomationError, RuleSet, run_automation
-from .delivery import deliver_property_writes
 from .engagement import book_engagement, now_utc
 from .notion import pull_activities
 from .snapshots import take_snapshot
@@ -22,14 +22,14 @@ if TYPE_CHECKING:
 
 
 def after_scoring(
-    bench: Workbench, report: SyncReport, say: Callable[[str], None], *, push: bool, full: bool = False
+    bench: Workbench, report: SyncReport, say: Callable[[str], None], *, full: bool = False
 ) -> None:
     """The engagement steps of a sync, after its scoring commit (see the module docstring)."""
     from ..notion import describe_error
 
     if bench.mapping.activities is not None:
         try:
-            pulled = pull_activities(bench, full=full, say=say)
+            pulled = pull_activities(bench, full=full, say=say, notes=report.notes)
         except Exception as exc:  # Notion said no, or the mapping does not fit: keep the sync's work
             if not _is_notion_problem(exc):
                 raise
@@ -46,16 +46,13 @@ def after_scoring(
     if snapshot.recorded:
         report.notes.append(snapshot.summary())
     try:
-        rules = RuleSet.load()
+        rules = RuleSet.load(mapping=bench.mapping)
     except AutomationError as exc:
         report.notes.append(f"automation rules not run: {exc}")
     else:
         automation = run_automation(store, config, rules, as_of=now, book=book, leads=leads)
         if automation.fired or automation.delivered or automation.failed:
             report.notes.append(automation.summary())
-    if push and bench.store.property_writes():
-        say("writing automation properties to Notion")
-        deliver_property_writes(bench, report)
 
 
 def _is_notion_problem(exc: BaseException) -> bool:

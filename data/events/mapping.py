@@ -3,7 +3,8 @@ that relate to practices (issue 11). Without it, sync reads no activities.
 
 ```toml
 [activities]
-database_id = "…"            # the activities database (its first data source is read)
+database_id = "…"            # the activities database: its id (dashes optional) or its link
+data_source = "Activities"   # optional: which of its data sources (id or name); default its first
 practice = "Practice"        # the relation property pointing at the practices database
 type = "Type"                # a select/status/text property holding the event type ("Email Open" → email_open)
 date = "Date"                # a date property; when empty, the page's created time is used
@@ -16,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-ACTIVITY_KEYS = ("database_id", "practice", "type", "date", "detail")
+ACTIVITY_KEYS = ("database_id", "data_source", "practice", "type", "date", "detail")
 ACTIVITY_DEFAULTS = {"practice": "Practice", "type": "Type", "date": "Date"}
 
 
@@ -27,6 +28,7 @@ class ActivityMapping:
     type: str = "Type"
     date: str = "Date"
     detail: str | None = None  # None: the page title
+    data_source: str | None = None  # None: the database's first data source
 
     def describe(self) -> str:
         return (f"activities database {self.database_id}: practice ← {self.practice!r}, type ← {self.type!r}, "
@@ -49,4 +51,13 @@ def parse_activities(section: Any) -> tuple[ActivityMapping | None, list[str]]:
     if problems:
         return None, problems
     values = {k: v.strip() for k, v in section.items() if k in ACTIVITY_KEYS}
+    # Read like NOTION_DATABASE_ID (settings.database_ref): an id with or without dashes, or a link.
+    from ..notion.settings import NotionError, database_ref
+
+    try:
+        values["database_id"] = database_ref(values["database_id"])
+    except NotionError:
+        shown = values["database_id"] if len(values["database_id"]) <= 80 else values["database_id"][:77] + "…"
+        return None, [f"[activities] database_id {shown!r} is neither a Notion database id (32 hexadecimal "
+                      "characters, dashes optional) nor a database link"]
     return ActivityMapping(**values), []

@@ -4,7 +4,8 @@ Each activity page is one event per related practice: its ``event_id`` is the pa
 when a page relates to several practices), its type comes from the mapped property (``Email Open`` →
 ``email_open``), its time from the mapped date (the page's created time when the date is empty), its
 detail from the title. Pages are read incrementally (edited since the last read, with the same overlap
-as practices), through the practices' gateway — the same client, throttle and retries. The event log is
+as practices), through the practices' gateway — the same client, throttle, retries and pagination
+(:meth:`NotionGateway.pages`), and the same data-source choice. The event log is
 append-only: an activity read once is not changed by later edits of its page.
 
 A practice's ``Last Contact`` is not an event: it records our outreach, not the practice's engagement.
@@ -12,7 +13,7 @@ A practice's ``Last Contact`` is not an event: it records our outreach, not the 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -33,15 +34,13 @@ TYPE_KINDS = ("select", "status", "rich_text", "title", "multi_select")
 DATE_KINDS = ("date", "created_time")
 
 
-def activity_data_source(gateway: NotionGateway, mapping: ActivityMapping) -> dict[str, Any]:
-    """The activities data source's schema (its database's first data source)."""
-    db = gateway.call("databases.retrieve", gateway.client.databases.retrieve, database_id=mapping.database_id)
-    sources = db.get("data_sources") or []
-    if not sources:
-        raise NotionError(f"activities database {mapping.database_id} has no data source")
-    return gateway.call(
-        "data_sources.retrieve", gateway.client.data_sources.retrieve, data_source_id=sources[0]["id"]
-    )
+def activity_data_source(gateway: NotionGateway, mapping: ActivityMapping) -> tuple[dict[str, Any], str | None]:
+    """The activities data source's schema — the one ``[activities] data_source`` names, else the
+    database's first (the same choice as the practices') — and a note when the database has several."""
+    choice = gateway.data_source_of(mapping.database_id, mapping.data_source, setting="[activities] data_source",
+                                    holds="the activities")
+    schema = gateway.call("data_sources.retrieve", gateway.client.data_sources.retrieve, data_source_id=choice.id)
+    return schema, choice.note()
 
 
 def schema_problems(schema: dict[str, Any], mapping: ActivityMapping) -> list[str]:
@@ -55,26 +54,6 @@ def schema_problems(schema: dict[str, Any], mapping: ActivityMapping) -> list[st
         elif props[name].get("type") not in kinds:
             problems.append(f"{name!r} is a {props[name].get('type')}, the {role} needs {' or '.join(kinds)}")
     return problems
-
-
-def activity_pages(gateway: NotionGateway, data_source_id: str, edited_since: str | None) -> Iterator[dict[str, Any]]:
-    """Every activity page (edited since ``edited_since``), oldest edit first, following the cursor."""
-    cursor: str | None = None
-    while True:
-        body: dict[str, Any] = {
-            "page_size": 100,
-            "sorts": [{"timestamp": "last_edited_time", "direction": "ascending"}],
-        }
-        if edited_since:
-            body["filter"] = {"timestamp": "last_edited_time", "last_edited_time": {"on_or_after": edited_since}}
-        if cursor:
-            body["start_cursor"] = cursor
-        answer = gateway.call("data_sources.query", gateway.client.data_sources.query,
-                              data_source_id=data_source_id, **body)
-        yield from answer.get("results", [])
-        if not answer.get("has_more"):
-            return
-        cursor = answer.get("next_cursor")
 
 
 def read_activity(page: dict[str, Any], mapping: ActivityMapping) -> tuple[list[EventRow], tuple[str, str] | None]:
@@ -120,16 +99,18 @@ def _instant(prop: dict[str, Any] | None, created: str | None) -> int:
 
 
 def pull_activities(
-    bench: Workbench, *, full: bool = False, say: Callable[[str], None] | None = None
+    bench: Workbench, *, full: bool = False, say: Callable[[str], None] | None = None,
+    notes: list[str] | None = None,
 ) -> EventImportReport | None:
     """Read the activities data source (when the mapping has one) into the event log. Returns the
-    report, or None when no activities are mapped. Notion errors propagate (the caller decides)."""
+    report, or None when no activities are mapped; ``notes`` gets a sentence when the activities
+    database has several data sources. Notion errors propagate (the caller decides)."""
     mapping = bench.mapping.activities
     if mapping is None:
         return None
     from ..notion.sync import OVERLAP, _minus  # the practices' incremental-read rules
 
-    schema = activity_data_source(bench.gateway, mapping)
+    schema, note = activity_data_source(bench.gateway, mapping)
     problems = schema_problems(schema, mapping)
     if problems:
         raise NotionError("the activities data source " + "; ".join(problems))
@@ -138,10 +119,12 @@ def pull_activities(
     since = None if full or not mark else _minus(mark, OVERLAP)
     (say or (lambda _m: None))("reading activities from Notion" + (f" edited since {since}" if since else ""))
     report = EventImportReport(name="Notion activities", row_word="page")
+    if note and notes is not None:
+        notes.append(note)
     rows: list[EventRow] = []
     seen: set[str] = set()
     newest = mark
-    for page in activity_pages(bench.gateway, schema["id"], since):
+    for page in bench.gateway.pages(edited_since=since, data_source_id=schema["id"]):
         report.rows += 1
         events, problem = read_activity(page, mapping)
         if problem:

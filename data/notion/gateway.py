@@ -13,6 +13,7 @@ It also finds the data source: a database (API 2025-09-03) may have several; the
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import random
@@ -126,6 +127,22 @@ def may_have_been_applied(exc: BaseException) -> bool:
     return isinstance(exc, HTTPResponseError) and exc.status in (502, 504)
 
 
+MAYBE_APPLIED_ATTR = "leadscore_maybe_applied"
+
+
+def _mark(exc: BaseException, unsure: bool) -> None:
+    with contextlib.suppress(AttributeError):  # an exception type with __slots__: judged by its kind
+        setattr(exc, MAYBE_APPLIED_ATTR, unsure)
+
+
+def maybe_applied(exc: BaseException) -> bool:
+    """Whether the call that raised ``exc`` may have changed Notion after all: any of its attempts (not
+    only the last) timed out, lost its answer or got a gateway error. Set by :meth:`NotionGateway.call`
+    on the exception it raises; for other errors, judged from ``exc`` alone."""
+    marked = getattr(exc, MAYBE_APPLIED_ATTR, None)
+    return may_have_been_applied(exc) if marked is None else bool(marked)
+
+
 def describe_error(exc: BaseException) -> str:
     """One line for people: Notion's own message where there is one."""
     if isinstance(exc, NotionError):
@@ -167,7 +184,9 @@ class DataSourceChoice:
     id: str
     name: str
     others: list[dict[str, str]] = field(default_factory=list)  # [{"id", "name"}] not used
-    named: bool = False  # chosen by NOTION_DATA_SOURCE
+    named: bool = False  # chosen by the setting below
+    setting: str = "NOTION_DATA_SOURCE"  # where the choice is made (the activities': [activities] data_source)
+    holds: str = "the practices"
 
     def note(self) -> str | None:
         """A sentence when the database has several data sources (None when it has one)."""
@@ -177,13 +196,53 @@ class DataSourceChoice:
         if self.named:
             return (
                 f"database {self.database_title!r} has {len(self.others) + 1} data sources; using {self.name!r} "
-                f"({self.id}) as NOTION_DATA_SOURCE says (the others: {others})"
+                f"({self.id}) as {self.setting} says (the others: {others})"
             )
         return (
-            f"database {self.database_title!r} has {len(self.others) + 1} data sources and NOTION_DATA_SOURCE names "
-            f"none: using the first, {self.name!r} ({self.id}); the others: {others} — set NOTION_DATA_SOURCE to "
-            "the id or name of the one that holds the practices"
+            f"database {self.database_title!r} has {len(self.others) + 1} data sources and {self.setting} names "
+            f"none: using the first, {self.name!r} ({self.id}); the others: {others} — set {self.setting} to "
+            f"the id or name of the one that holds {self.holds}"
         )
+
+
+def choose_data_source(
+    db: dict[str, Any], database_ref: str, wanted: str | None, *, setting: str, holds: str = "the practices"
+) -> DataSourceChoice:
+    """Pick a database's data source (API 2025-09-03): the one ``wanted`` names (id or name, case and
+    spaces ignored), else the first. ``db`` is a database object; ``setting`` names where ``wanted``
+    comes from. NotionError when the database has no data source or ``wanted`` names none of them."""
+    sources = [{"id": s.get("id", ""), "name": s.get("name") or "(untitled)"} for s in db.get("data_sources") or []]
+    title = "".join(t.get("plain_text", "") for t in db.get("title") or []) or "(untitled)"
+    if not sources:
+        raise NotionError(f"database {title!r} ({database_ref}) has no data source")
+    if wanted:
+        chosen = next(
+            (s for s in sources
+             if _bare(s["id"]) == _bare(wanted) or s["name"].strip().casefold() == wanted.strip().casefold()),
+            None,
+        )
+        if chosen is None:
+            listed = ", ".join(f"{s['name']!r} ({s['id']})" for s in sources)
+            raise NotionError(
+                f"{setting}={wanted!r} is not a data source of database {title!r}; it has {listed} "
+                f"— set {setting} to one of these ids or names"
+            )
+    else:
+        chosen = sources[0]
+    return DataSourceChoice(
+        database_id=str(db.get("id", database_ref)),
+        database_title=title,
+        id=chosen["id"],
+        name=chosen["name"],
+        others=[s for s in sources if s is not chosen],
+        named=bool(wanted),
+        setting=setting,
+        holds=holds,
+    )
+
+
+def _bare(some_id: str) -> str:
+    return some_id.replace("-", "").strip().lower()
 
 
 class NotionGateway:
@@ -238,7 +297,6 @@ class NotionGateway:
         self.retries = 0
         self.rate_limited = 0
         self.waited_for_rate_limit_s = 0.0
-        self.maybe_applied = False  # whether an attempt of the last call may have changed Notion after all
         self._choice: DataSourceChoice | None = None
 
     def call(self, what: str, fn: Callable[..., T], **kwargs: Any) -> T:
@@ -246,19 +304,24 @@ class NotionGateway:
 
         Transient failures get ``max_attempts`` tries with back-off. A 429 is not a failure of the
         request: every process is held back for its Retry-After and the request is sent again, for up
-        to ``rate_limit_patience_s`` of waiting."""
+        to ``rate_limit_patience_s`` of waiting.
+
+        The error raised carries ``maybe_applied`` (read it with :func:`maybe_applied`): whether any
+        attempt of this call may have changed Notion after all. It travels on the exception, not on the
+        gateway, because one gateway serves several threads and sessions at once."""
         attempt, waited = 1, 0.0
-        self.maybe_applied = False
+        unsure = False
         while True:
             self.throttle.wait()
             self.requests += 1
             try:
                 return fn(**kwargs)
             except Exception as exc:
-                self.maybe_applied = self.maybe_applied or may_have_been_applied(exc)
+                unsure = unsure or may_have_been_applied(exc)
                 if isinstance(exc, HTTPResponseError) and exc.status == 429:
                     delay = self._retry_after(exc)
                     if waited + delay > self.rate_limit_patience_s:
+                        _mark(exc, unsure)
                         raise
                     waited += delay
                     self.rate_limited += 1
@@ -272,6 +335,7 @@ class NotionGateway:
                     )
                     continue
                 if not is_transient(exc) or attempt >= self.max_attempts:
+                    _mark(exc, unsure)
                     raise
                 delay = self._delay(attempt)
                 self.retries += 1
@@ -308,36 +372,19 @@ class NotionGateway:
             APIResponseError: Notion refused (401, or 404 when the database is not shared).
         """
         if self._choice is None:
-            db = self._database()
-            sources = [
-                {"id": s.get("id", ""), "name": s.get("name") or "(untitled)"} for s in db.get("data_sources") or []
-            ]
-            title = "".join(t.get("plain_text", "") for t in db.get("title") or []) or "(untitled)"
-            if not sources:
-                raise NotionError(f"database {title!r} ({self.settings.database_id}) has no data source")
-            wanted = self.settings.data_source
-            if wanted:
-                chosen = next(
-                    (s for s in sources if s["id"] == wanted or s["name"].strip().casefold() == wanted.casefold()),
-                    None,
-                )
-                if chosen is None:
-                    listed = ", ".join(f"{s['name']!r} ({s['id']})" for s in sources)
-                    raise NotionError(
-                        f"NOTION_DATA_SOURCE={wanted!r} is not a data source of database {title!r}; it has {listed} "
-                        "— set NOTION_DATA_SOURCE to one of these ids or names"
-                    )
-            else:
-                chosen = sources[0]
-            self._choice = DataSourceChoice(
-                database_id=str(db.get("id", self.settings.database_id)),
-                database_title=title,
-                id=chosen["id"],
-                name=chosen["name"],
-                others=[s for s in sources if s is not chosen],
-                named=bool(wanted),
-            )
+            self._choice = choose_data_source(self._database(), self.settings.database_id or "",
+                                              self.settings.data_source, setting="NOTION_DATA_SOURCE")
         return self._choice
+
+    def data_source_of(
+        self, database_id: str, wanted: str | None = None, *, setting: str, holds: str
+    ) -> DataSourceChoice:
+        """The data source of another database (e.g. the activities'): the one ``wanted`` names (id or name),
+        else its first. ``setting`` names where ``wanted`` comes from, for the error sentence.
+
+        Raises NotionError (no data source; ``wanted`` names none) or APIResponseError (404: not shared)."""
+        db = self.call("databases.retrieve", self.client.databases.retrieve, database_id=database_id)
+        return choose_data_source(db, database_id, wanted, setting=setting, holds=holds)
 
     def data_source_id(self) -> str:
         return self.data_source().id
@@ -391,8 +438,9 @@ class NotionGateway:
             properties=properties,
         )
 
-    def pages(self, edited_since: str | None = None) -> Iterator[dict[str, Any]]:
-        """Every (non-trashed) page, oldest edit first; ``edited_since`` narrows to recent edits."""
+    def pages(self, edited_since: str | None = None, data_source_id: str | None = None) -> Iterator[dict[str, Any]]:
+        """Every (non-trashed) page of the practices' data source (or of ``data_source_id``), oldest edit
+        first; ``edited_since`` narrows to recent edits."""
         cursor: str | None = None
         while True:
             body: dict[str, Any] = {
@@ -409,7 +457,7 @@ class NotionGateway:
             answer = self.call(
                 "data_sources.query",
                 self.client.data_sources.query,
-                data_source_id=self.data_source_id(),
+                data_source_id=data_source_id or self.data_source_id(),
                 **body,
             )
             yield from answer.get("results", [])

@@ -28,10 +28,11 @@ from notion_client.errors import HTTPResponseError, RequestTimeoutError
 
 from scoring.config import ScoringConfig
 
+from ..events.delivery import deliver_property_writes
 from ..events.hooks import after_scoring
 from ..scoring_runs import RunReport, active_config, recorded_run, score_stored
 from ..store import Store
-from .gateway import NotionGateway, describe_error, is_transient
+from .gateway import NotionGateway, describe_error, is_transient, maybe_applied
 from .mapping import SCORE_OPTIONS, SCORE_TYPES, SCORE_WRITABLE_TYPES, PropertyMapping
 from .properties import changed_values, field_rows, read_page, schema_report, score_values
 from .settings import NotionError, NotionSettings
@@ -187,9 +188,9 @@ class Workbench:
         with recorded_run(self.store, SyncReport("sync"), "sync", cfg.config_version) as report:
             self._pull(report, full=full, say=say)
             self._score_changed(report, cfg, say)
-            after_scoring(self, report, say, push=push, full=full)  # engagement: activities, snapshot, automation
+            after_scoring(self, report, say, full=full)  # engagement: activities, snapshot, automation
             if push:
-                say(f"writing scores to Notion ({self.store.outbox_summary()['size']} pending)")
+                say(f"writing to Notion ({self.store.outbox_summary()['size']} writes pending)")
                 self._deliver(report, progress=write_progress)
             else:
                 report.left_queued = self.store.outbox_summary()["size"]  # said in the summary
@@ -354,13 +355,31 @@ class Workbench:
         old score never overwrites a newer one, and a page that already holds its score is simply taken
         off the outbox. Properties Notion cannot take as set up now are left out (the rest still lands)
         and the row says why. Failures stay queued with Notion's message and the rest continue; nothing
-        is dropped unless its page is really gone."""
+        is dropped unless its page is really gone.
+
+        Automation's property writes (``property_outbox``) are delivered in the same run, after the
+        scores, by :func:`data.events.delivery.deliver_property_writes` (same schema, same rules)."""
         report.pushed = True
         pending = [i for i in self.store.outbox() if only is None or i["practice_id"] in only]
-        if not pending:
+        properties_due = bool(self.store.property_writes(only))
+        if not pending and not properties_due:
             report.left_queued = self.store.outbox_summary()["size"]
             return
-        schema = self._check_score_properties()
+        schema = self._check_score_properties() if pending else self.gateway.schema()
+        streak = self._deliver_scores(report, pending, schema, progress) if pending else 0
+        if properties_due:  # Notion failing for the scores' last writes counts toward giving up here too
+            deliver_property_writes(self, report, only=only, schema=schema, streak=streak)
+        report.left_queued = self.store.outbox_summary()["size"]
+
+    def _deliver_scores(
+        self,
+        report: RunReport,
+        pending: list[dict[str, Any]],
+        schema: dict[str, Any],
+        progress: Callable[[int, int], None] | None,
+    ) -> int:
+        """The score outbox's part of :meth:`_deliver`: one page at a time, oldest first. Returns how many
+        writes in a row failed transiently at the end (``GIVE_UP_AFTER`` or more: Notion is down)."""
         streak = 0  # consecutive writes that failed even after their retries
         same, last_error = 0, ""  # consecutive rejections with the very same message
         blocked: Counter[str] = Counter()
@@ -409,7 +428,7 @@ class Workbench:
                 report.write_failures += 1
                 report.failures.append(f"{pid}: {error}")
                 # A timeout or a gateway error may hide a write that landed: stop assuming the page's old values.
-                unsure = list(plan.values) if self.gateway.maybe_applied else []
+                unsure = list(plan.values) if maybe_applied(exc) else []
                 self.store.write_failed(pid, state["history_id"], error, unsure=unsure)
                 log.warning(
                     "write to %s failed: %s", pid, error, extra={"event": "notion_write_failed", "practice_id": pid}
@@ -433,7 +452,7 @@ class Workbench:
             report.notes.append(f"{pages} pages wait in the outbox: {reason}")
         if progress is not None:
             progress(len(pending), len(pending))
-        report.left_queued = self.store.outbox_summary()["size"]
+        return streak
 
     def _check_score_properties(self) -> dict[str, Any]:
         """Before writing anything: the score properties must exist (else every write would fail).

@@ -83,14 +83,20 @@ def unwritable(f: str, value: Any, mapping: PropertyMapping, schema: Mapping[str
             f"{name!r} is a {kind} property; leadscore writes {' or '.join(allowed)} there — change its type in "
             f"Notion or map {f} to another property"
         )
-    if kind == "status" and value:
-        options = {o.get("name") for o in (prop.get("status") or {}).get("options") or []}
-        if value not in options:
-            return (
-                f"{name!r} is a status property without the option {value!r} (Notion's API cannot create status "
-                "options): add it to the property in Notion"
-            )
+    if missing_status_option(prop, value):
+        return (
+            f"{name!r} is a status property without the option {value!r} (Notion's API cannot create status "
+            "options): add it to the property in Notion"
+        )
     return None
+
+
+def missing_status_option(prop: Mapping[str, Any], value: Any) -> bool:
+    """Whether writing ``value`` to property ``prop`` (a schema entry) needs a status option it lacks —
+    which Notion's API cannot create, so the whole page update would be refused."""
+    if prop.get("type") != "status" or not value:
+        return False
+    return value not in {o.get("name") for o in (prop.get("status") or {}).get("options") or []}
 
 
 def plan_write(values: Mapping[str, Any], mapping: PropertyMapping, schema: Mapping[str, Any]) -> WritePlan:

@@ -25,6 +25,7 @@ HOT_PAGE = {
     "Telemedicine": True, "Decision Maker": "Dr. Ana Ruiz", "Enrichment Status": "Completed",
     "Enrichment Confidence": "high", "Assigned To": "Dana Reyes", "Last Contact": "2026-01-01",
 }
+ACTIVITIES_ID = "1f2e3d4c-5b6a-4798-8a7b-6c5d4e3f2a1b"
 ACTIVITY_TYPES = ["Email Open", "Meeting", "Demo Request", "Signup", "Download", "Webinar"]
 
 
@@ -160,8 +161,8 @@ def test_automation_writes_a_notion_property_once_through_its_queue(notion, stor
     assert len(store.automation_log()) == 1
 
 
-def test_a_failed_property_write_stays_queued_and_the_next_sync_delivers_it(notion, store: Store, tmp_path: Path,
-                                                                            monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_write_to_a_missing_property_waits_unsent_until_the_property_exists(notion, store: Store, tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     ws, practices, activities = notion
     rules = tmp_path / "automation.toml"
     rules.write_text('[[rules]]\nid = "a1-next"\ncells = ["A1"]\naction = "notion_property"\nproperty = "Next Step"\n',
@@ -172,13 +173,21 @@ def test_a_failed_property_write_stays_queued_and_the_next_sync_delivers_it(noti
     bench = bench_for(store, ws, practices, activities)
 
     report = bench.sync()  # the database has no "Next Step" property yet
+    why = "the database has no 'Next Step' property (add it in Notion, or change the automation rule)"
     [waiting] = store.property_writes()
-    assert waiting["last_error"].startswith("the database has no 'Next Step' property")
-    assert any("Next Step" in f for f in report.failures)
-    assert store.automation_log().iloc[0]["status"] == "queued"
+    assert (waiting["blocked"], waiting["last_error"]) == (why, why)
+    assert f"1 automation property writes wait until Notion is changed: {why}" in report.notes
+    assert report.write_failures == 1
+    assert (store.automation_log().iloc[0]["status"], store.automation_log().iloc[0]["last_error"]) == ("failed", why)
+    assert store.outbox_summary()["blocked_reasons"] == {why: 1}
+
+    practices.reset_log()
+    bench.sync()  # nothing changed in Notion: not sent again
+    assert not [r for r in practices.requests
+                if r.method == "PATCH" and "Next Step" in (r.body or {}).get("properties", {})]
 
     practices.set_schema(schema_spec(practices, {"Next Step": "rich_text"}))
-    bench.sync()
+    bench.sync()  # the property exists now: delivered
     assert practices.plain(pid)["Next Step"] == "Call today"
     assert store.property_writes() == [] and store.automation_log().iloc[0]["status"] == "done"
     assert len(store.automation_log()) == 1
@@ -206,10 +215,10 @@ def test_activities_database_the_integration_cannot_see(notion, store: Store) ->
 
 def test_mapping_file_accepts_an_activities_section(tmp_path: Path) -> None:
     path = tmp_path / "mapping.toml"
-    path.write_text('[fields]\nvet_count = "Vet Count (Total)"\n\n[activities]\ndatabase_id = "abc"\n'
-                    'practice = "Clinic"\n', encoding="utf-8")
+    path.write_text('[fields]\nvet_count = "Vet Count (Total)"\n\n[activities]\n'
+                    f'database_id = "{ACTIVITIES_ID.replace("-", "")}"\npractice = "Clinic"\n', encoding="utf-8")
     mapping = PropertyMapping.load(path)
-    assert mapping.activities == ActivityMapping(database_id="abc", practice="Clinic")
+    assert mapping.activities == ActivityMapping(database_id=ACTIVITIES_ID, practice="Clinic")
     assert mapping.fields["vet_count"] == "Vet Count (Total)"
     assert PropertyMapping.load(env={}).activities is None
 
@@ -220,6 +229,9 @@ def test_mapping_file_accepts_an_activities_section(tmp_path: Path) -> None:
         ('[activities]\npractice = "Clinic"\n', "[activities] needs database_id"),
         ('[activities]\ndatabase_id = "abc"\nwhen = "Date"\n', "[activities] when is not a known setting"),
         ('[activities]\ndatabase_id = ""\n', "[activities] database_id must be a name or id"),
+        ('[activities]\ndatabase_id = "abc"\n',
+         "[activities] database_id 'abc' is neither a Notion database id (32 hexadecimal characters, dashes "
+         "optional) nor a database link"),
         ('activities = "abc"\n', "[activities] must be a table"),
     ],
 )
@@ -256,3 +268,63 @@ def test_a_sync_retried_after_notion_failed_fires_once_and_writes_once(notion, s
     written = [r for r in practices.requests if r.method == "PATCH" and r.status == 200
                and "Next Action" in (r.body or {}).get("properties", {})]
     assert len(written) == 1
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        ACTIVITIES_ID,  # dashed
+        ACTIVITIES_ID.replace("-", "").upper(),
+        f"https://www.notion.so/acme/Activities-{ACTIVITIES_ID.replace('-', '')}?v=0123456789abcdef0123456789abcdef",
+    ],
+)
+def test_the_activities_database_is_read_like_notion_database_id(tmp_path: Path, written: str) -> None:
+    path = tmp_path / "mapping.toml"
+    path.write_text(f'[activities]\ndatabase_id = "{written}"\n', encoding="utf-8")
+    assert PropertyMapping.load(path).activities == ActivityMapping(database_id=ACTIVITIES_ID)
+
+
+def test_activities_mapped_by_link_are_read_through_the_gateways_pagination(notion, store: Store) -> None:  # type: ignore[no-untyped-def]
+    ws, practices, activities = notion
+    pid = practices.add_page(HOT_PAGE)
+    for n in range(130):  # more than one page of query results (100)
+        activities.add_page({"Name": f"Open {n}", "Practice": [pid], "Type": "Email Open",
+                             "Date": iso(datetime.now(UTC) - timedelta(days=1, minutes=n))})
+    link = f"https://www.notion.so/Activities-{activities.database_id.replace('-', '')}"
+    mapping = PropertyMapping.load(_mapping_file(Path.cwd(), link))  # the link, as a person pastes it
+    bench = make_bench(store, _AsServer(ws, practices), mapping=mapping)  # type: ignore[arg-type]
+    bench.sync()
+    assert store.event_count() == 130
+    queries = [r for r in activities.requests if r.method == "POST" and r.path.endswith("/query")]
+    assert len(queries) == 2
+
+
+def test_the_activities_data_source_is_the_one_the_mapping_names(notion, store: Store) -> None:  # type: ignore[no-untyped-def]
+    ws, practices, activities = notion
+    pid = practices.add_page(HOT_PAGE)
+    archive = activities.add_data_source("Archive", schema={
+        "Name": "title", "Practice": ("relation", {"data_source_id": practices.data_source_id}),
+        "Type": ("select", ACTIVITY_TYPES), "Date": "date"}, first=True)
+    ws.fakes = (*ws.fakes, archive)  # the workspace routes requests for the new data source's id to it
+    archive.add_page({"Name": "Old", "Practice": [pid], "Type": "Meeting", "Date": iso(datetime.now(UTC))})
+    current = activities.add_page({"Name": "New", "Practice": [pid], "Type": "Email Open",
+                                   "Date": iso(datetime.now(UTC))})
+
+    first_one = bench_for(store, ws, practices, activities).sync()  # no choice: the first (the archive)
+    assert event_ids(store) != {current}
+    assert any("data sources and [activities] data_source names none" in n and "the activities" in n
+               for n in first_one.notes)
+
+    store.clear_book()
+    named = bench_for(store, ws, practices, activities, data_source="activities").sync()  # by name, any case
+    assert event_ids(store) == {current}
+    assert any("as [activities] data_source says" in n for n in named.notes)
+
+    wrong = bench_for(store, ws, practices, activities, data_source="Calls").sync()
+    assert any("[activities] data_source='Calls' is not a data source of database" in n for n in wrong.notes)
+
+
+def _mapping_file(folder: Path, database: str) -> Path:
+    path = folder / "activities-mapping.toml"
+    path.write_text(f'[activities]\ndatabase_id = "{database}"\n', encoding="utf-8")
+    return path
