@@ -42,7 +42,6 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import numpy as np
-import orjson
 import pandas as pd
 
 from scoring.config import ScoringConfig
@@ -383,6 +382,3 @@ def deliver_webhooks(store: Store, post: PostFn | None = None, max_attempts: int
             store.webhook_attempted(item["id"], error, give_up=item["attempts"] + 1 >= max_attempts)
     return delivered, failed
 
-
-def payload_of(row: Mapping[str, Any]) -> dict[str, Any]:
-    return orjson.loads(row["payload"]) if row.get("payload") else {}
