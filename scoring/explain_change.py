@@ -10,7 +10,7 @@ open: other axes (engagement snapshots) add items of their own ``kind`` without 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -142,10 +142,12 @@ def explain_change(
     after: Mapping[str, Any],
     record_before: Any = None,
     record_after: Any = None,
+    *,
+    extra: Iterable[Change] = (),
 ) -> ScoreChange:
     """What changed from scoring ``before`` to scoring ``after`` (history rows; records when known).
 
-    Never raises
+    ``extra``: change items from other axes (e.g. engagement), appended to the detail. Never raises
     on a damaged breakdown or record: what cannot be read is simply not compared.
     """
     changes: list[Change] = []
@@ -218,6 +220,7 @@ def explain_change(
             reasons.append((0, text))
     for path, (b, a) in changed_inputs.items():
         changes.append(Change("input", path, b, a, text=_input_phrase(path, b, a)))
+    changes.extend(extra)
 
     return ScoreChange(_sentence(b_tier, a_tier, b_score, a_score, b_status, a_status, after, reasons), changes,
                        known)

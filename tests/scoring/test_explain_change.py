@@ -6,7 +6,7 @@ from typing import Any
 
 from scoring.config import ScoringConfig
 from scoring.engine import score_record
-from scoring.explain_change import explain_change
+from scoring.explain_change import Change, explain_change
 from tests.scoring.records import DELETE, full_record
 
 CFG = ScoringConfig()
@@ -82,3 +82,10 @@ def test_enrichment_arriving_is_one_reason() -> None:
     after_rec = full_record()
     change = explain_change(entry(before_rec), entry(after_rec), before_rec, after_rec)
     assert change.sentence.startswith("Pending Enrichment → Hot: enrichment arrived (Completed)")
+
+
+def test_other_axes_add_their_own_items() -> None:
+    record = full_record()
+    extra = [Change("engagement", "engagement_score", 10, 40, 30, "engagement 10 → 40")]
+    change = explain_change(entry(record), entry(record), record, record, extra=extra)
+    assert change.changes[-1].kind == "engagement" and change.to_json()["changes"][-1]["delta"] == 30
