@@ -43,6 +43,7 @@ from data.engagement_views import (
 )
 from data.events.engagement import book_engagement
 from data.notion.sync import Workbench
+from data.wording import MISSING, automation_sentence, capitalised, count
 from pages import ui
 from scoring.config import ConfigError, ScoringConfig
 from scoring.engagement import GRID_CELLS, RISKS, EngagementBook, compute_engagement, practice_engagement, to_us
@@ -349,6 +350,7 @@ def operations_panel(bench: Workbench) -> None:
 
 
 EVENTS_PREVIEW = "_events_preview"  # (file_id, PreparedEvents or the InputError) of the events upload
+EVENTS_ROUND = "events_upload_round"  # imports so far this session: the uploader's key generation
 
 
 def events_import_section(bench: Workbench) -> None:
@@ -363,10 +365,15 @@ def events_import_section(bench: Workbench) -> None:
                "optionally source and detail. An event already in the log is a duplicate and changes nothing. "
                f"Files up to {MAX_UPLOAD_BYTES // 2**20:,} MiB; `leadscore events import` takes bigger ones.")
     flash = ui.recall("events_import")
-    if flash:  # names the file: user text
-        st.success(ui.md_escape(flash))
+    for line in flash or []:  # names the file, its types and practice ids: user text
+        st.success(ui.md_escape(line))
+    # A new key after each import: the uploader (and with it the Import button) comes back empty, so
+    # the imported file is not checked again as "all duplicates" (as the practices uploader does).
+    round_ = st.session_state.get(EVENTS_ROUND, 0)
     upload = st.file_uploader("CSV, XLSX or JSON Lines file of events", type=["csv", "xlsx", "jsonl"],
-                              key="events_upload", max_upload_size=MAX_UPLOAD_BYTES // 2**20)
+                              key="events_upload" if round_ == 0 else f"events_upload_{round_}",
+                              max_upload_size=MAX_UPLOAD_BYTES // 2**20,
+                              help=f"Up to {MAX_UPLOAD_BYTES // 2**20:,} MiB, like practice uploads.")
     if upload is None:
         st.session_state.pop(EVENTS_PREVIEW, None)
         return
@@ -384,28 +391,35 @@ def events_import_section(bench: Workbench) -> None:
         st.error(f"This file cannot be imported: {ui.md_escape(prepared)}. Fix it and upload it again.")
         return
     report = prepared.report
-    stored = bench.store.stored_event_ids(r[0] for r in prepared.rows)
-    known_types = set(bench.config.engagement.type_names)
-    known = bench.store.known_practice_ids()
-    fresh = [r for r in prepared.rows if r[0] not in stored]
+    preview = prepared.preview(bench.store.stored_event_ids(r[0] for r in prepared.rows),
+                               set(bench.config.engagement.type_names), bench.store.known_practice_ids())
     c1, c2, c3, c4, c5 = st.columns(5)
-    c1.metric("New events", len(fresh))
-    c2.metric("Duplicates", report.duplicates + len(prepared.rows) - len(fresh))
-    c3.metric("Unknown type", sum(r[2] not in known_types for r in fresh), help="Kept; counts nowhere until configured")
-    c4.metric("Unknown practice", sum(r[1] not in known for r in fresh), help="Kept; counts once the practice arrives")
-    c5.metric(f"Unreadable {report.row_word}s", len(report.unreadable), help="Not imported; see the report below")
+    c1.metric("New events", f"{preview.imported:,}")
+    c2.metric("Duplicates", f"{preview.duplicates:,}")
+    c3.metric("Unknown type", f"{preview.unknown_type:,}", help="Kept; counts nowhere until configured")
+    c4.metric("Unknown practice", f"{preview.unknown_practice:,}", help="Kept; counts once the practice arrives")
+    c5.metric(f"Unreadable {report.row_word}s", f"{len(report.unreadable):,}",
+              help="Not imported; see the report below")
+    for note in preview.notes():  # the types and practice ids by name, as `leadscore events import` prints
+        st.caption(ui.md_escape(capitalised(note) + "."))
     if report.unreadable:
         st.markdown(f"**Unreadable {report.row_word}s** ({report.row_word} numbers as in the file)")
-        st.dataframe(report.problems_frame(), hide_index=True, width="stretch", key="events_report")
-    if fresh and st.button(f"Import {len(fresh):,} events", key="do_events_import", type="primary"):
+        st.dataframe(report.problems_frame(), hide_index=True, width="stretch", key="events_report",
+                     placeholder=MISSING,
+                     column_config={report.row_word: st.column_config.NumberColumn(report.row_word.capitalize(),
+                                                                                   format="%d"),
+                                    "field": "Field", "problem": "Problem"})
+    fresh = preview.imported
+    if fresh and st.button(f"Import {count(fresh, 'event')}", key="do_events_import", type="primary"):
         done = store_events(bench.store, prepared, bench.config.engagement, source="file")
-        message = done.summary()
+        lines = done.sentences()
         try:  # new activity may move practices into a rule's condition, as after `leadscore events import`
-            message += ". " + run_automation(bench.store, bench.config, RuleSet.load()).summary()
+            lines.append(automation_sentence(run_automation(bench.store, bench.config, RuleSet.load())))
         except AutomationError as exc:
-            message += f". Automation rules not run: {exc}"
-        ui.remember("events_import", message)
-        st.session_state.pop(EVENTS_PREVIEW, None)  # its report now counts the import: read the file afresh
+            lines.append(f"Automation rules not run: {exc}.")
+        ui.remember("events_import", lines)
+        st.session_state[EVENTS_ROUND] = round_ + 1
+        st.session_state.pop(EVENTS_PREVIEW, None)
         st.rerun()
     elif not fresh:
         st.info("Nothing new to import: every readable event is already in the log.")
