@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from scoring.engagement import GRID_LETTERS, LEVELS, EngagementConfig
 
 from .engagement_views import LEVEL_LABELS, ROW_LABELS
-from .figures import _LAYOUT, ACCENT, INK, MUTED
+from .figures import _LAYOUT, ACCENT, INK, MUTED, time_axis
 
 STATUS_COLOURS = {"counted": ACCENT, "type not configured: counts nowhere": "#B45309",
                   "after now: not counted yet": "#64748B"}
@@ -74,6 +74,7 @@ def engagement_history_figure(history: pd.DataFrame, config: EngagementConfig) -
                       annotation_position="top left")
     fig.update_layout(title="Engagement over time", height=300, legend=dict(orientation="h", y=-0.25), **_LAYOUT)
     fig.update_yaxes(range=[0, 105], gridcolor="#E2E8F0", title="engagement")
+    time_axis(fig, history["when"])  # one snapshot, or only "now": days around it, not milliseconds
     return fig
 
 
@@ -94,6 +95,7 @@ def timeline_figure(timeline: pd.DataFrame) -> go.Figure:
     fig.update_layout(title="Activity timeline", height=max(220, 60 + 32 * timeline["type"].nunique()),
                       legend=dict(orientation="h", y=-0.3), **_LAYOUT)
     fig.update_xaxes(gridcolor="#E2E8F0")
+    time_axis(fig, timeline["occurred_at"])  # one event, or a day's: days around them, not milliseconds
     return fig
 
 
