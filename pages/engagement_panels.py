@@ -45,6 +45,7 @@ from data.events.engagement import book_engagement
 from data.notion.sync import Workbench
 from data.wording import MISSING, automation_sentence, capitalised, count
 from pages import ui
+from pages.tables import time_column, with_times
 from scoring.config import ConfigError, ScoringConfig
 from scoring.engagement import GRID_CELLS, RISKS, EngagementBook, compute_engagement, practice_engagement, to_us
 from scoring.engagement.config import EventType, NextAction
@@ -290,7 +291,8 @@ def whatif_grid(bench: Workbench, base: ScoringConfig, candidate: ScoringConfig,
     leads = ui.leads(bench)
     names = dict(zip(leads["practice_id"], leads["name"], strict=True))
     moved = cell_movers(grid_before, grid_after, names)
-    st.markdown(f"**{len(moved):,} practices change grid cell or next action**")
+    st.markdown(f"**{count(len(moved), 'practice')} {'changes' if len(moved) == 1 else 'change'} grid cell or "
+                "next action**")
     if not moved.empty:
         st.dataframe(moved, hide_index=True, width="stretch", key="grid_movers")
 
@@ -322,7 +324,8 @@ def operations_panel(bench: Workbench) -> None:
                     "when its condition starts to hold.")
         st.dataframe(pd.DataFrame([{"rule": r.id, "when": r.condition(), "then": r.effect(),
                                     "description": r.description} for r in rules.rules]),
-                     hide_index=True, width="stretch", key="automation_rules")
+                     hide_index=True, width="stretch", key="automation_rules", placeholder=MISSING,
+                     column_config={"rule": "Rule", "when": "When", "then": "Then", "description": "Description"})
         if st.button("Take today's snapshot and run the rules now", key="run_automation"):
             snap = take_snapshot(store, bench.config)
             report = run_automation(store, bench.config, rules)
@@ -333,22 +336,48 @@ def operations_panel(bench: Workbench) -> None:
         st.caption("Nothing has fired yet.")
     else:
         names = dict(store.query("SELECT practice_id, name FROM practices"))
-        shown = log.assign(practice=log["practice_id"].map(names).fillna(log["practice_id"]))
-        st.dataframe(shown, hide_index=True, width="stretch", key="automation_log",
+        shown = with_times(log.assign(practice=log["practice_id"].map(names).fillna(log["practice_id"])), "fired_at")
+        st.dataframe(shown, hide_index=True, width="stretch", key="automation_log", placeholder=MISSING,
                      column_order=["fired_at", "rule_id", "practice", "day", "action", "target", "status", "attempts",
-                                   "last_error"])
+                                   "last_error"],
+                     column_config={"fired_at": time_column("Fired (UTC)"), "rule_id": "Rule", "practice": "Practice",
+                                    "day": "Day", "action": "Action", "target": "Target", "status": "Status",
+                                    "attempts": st.column_config.NumberColumn("Attempts", format="%d"),
+                                    "last_error": st.column_config.TextColumn("Last error", width="large")})
     if writes:
-        st.warning(f"{len(writes)} Notion property writes wait" + (
+        st.warning(f"{count(len(writes), 'Notion property write')} {'waits' if len(writes) == 1 else 'wait'}" + (
             f"; the oldest error: {ui.md_escape(writes[0]['last_error'])}" if writes[0]["last_error"] else ""))
+    latest = _latest_events(str(store.path), store.revision(), store)
+    if not latest.empty:  # the event log itself: what arrived last, as data (names and details are user text)
+        st.markdown(f"**The event log: the latest {len(latest):,} of {store.event_count():,} events** (newest first)")
+        st.dataframe(latest, hide_index=True, width="stretch", key="latest_events", placeholder=MISSING,
+                     column_config={"occurred_at": time_column("When (UTC)"), "practice": "Practice", "type": "Type",
+                                    "source": "Source", "detail": st.column_config.TextColumn("Detail", width="large"),
+                                    "event_id": "Event id"})
     imports = store.event_imports(10)
     if not imports.empty:
         st.markdown("**Recent event imports**")
-        st.dataframe(imports, hide_index=True, width="stretch", key="event_imports")
+        st.dataframe(with_times(imports, "imported_at"), hide_index=True, width="stretch", key="event_imports",
+                     placeholder=MISSING,
+                     column_order=["imported_at", "source", "name", "rows", "imported", "duplicates", "unknown_type",
+                                   "unknown_practice", "unreadable"],
+                     column_config={"imported_at": time_column("Imported (UTC)"), "source": "Source",
+                                    "name": "File or source", "rows": "Rows", "imported": "Imported",
+                                    "duplicates": "Duplicates", "unknown_type": "Unknown type",
+                                    "unknown_practice": "Unknown practice", "unreadable": "Unreadable"})
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _latest_events(db_path: str, revision: int, _store: Any) -> pd.DataFrame:
+    from data.events.recent import latest_events
+
+    return latest_events(_store, LATEST_EVENTS)
 
 
 # ---- Import: an events file, with its row report -------------------------------------------------------------
 
 
+LATEST_EVENTS = 20  # events listed on Operations
 EVENTS_PREVIEW = "_events_preview"  # (file_id, PreparedEvents or the InputError) of the events upload
 EVENTS_ROUND = "events_upload_round"  # imports so far this session: the uploader's key generation
 
