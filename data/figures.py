@@ -9,6 +9,8 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from .wording import count
+
 COMPONENT_LABELS = {
     "practice_size": "Practice size",
     "call_volume": "Call volume",
@@ -124,7 +126,8 @@ def tier_counts_figure(counts: pd.DataFrame) -> go.Figure:
         values = [int(v) for v in counts[column].tolist()]
         fig.add_bar(y=tiers, x=values, name=name, orientation="h", marker_color=colour,
                     text=[f"{v:,}" for v in values], textposition="outside", cliponaxis=False,
-                    hovertemplate="%{y}: %{x:,} practices<extra>" + name + "</extra>")
+                    hovertext=[count(v, "practice") for v in values],
+                    hovertemplate="%{y}: %{hovertext}<extra>" + name + "</extra>")
     top = max([int(counts[["before", "after"]].to_numpy().max()) if len(counts) else 0, 1])
     fig.update_layout(barmode="group", title="Practices per tier", height=340, bargap=0.25,
                       legend=dict(orientation="h", y=-0.15), **_LAYOUT)
@@ -143,7 +146,8 @@ def movement_figure(matrix: pd.DataFrame) -> go.Figure:
             y=[short.get(str(r), str(r)) for r in matrix.index],
             text=[[f"{v:,}" for v in row] for row in values], texttemplate="%{text}",
             colorscale=[[0, "#F8FAFC"], [1, ACCENT]], showscale=False, xgap=2, ygap=2,
-            hovertemplate="now %{y}, then %{x}: %{z:,} practices<extra></extra>",
+            customdata=[[count(int(v), "practice") for v in row] for row in values],
+            hovertemplate="now %{y}, then %{x}: %{customdata}<extra></extra>",
         )
     )
     fig.update_layout(title="Movement between tiers", height=340, **_LAYOUT)

@@ -311,7 +311,7 @@ def operations_panel(bench: Workbench) -> None:
     writes = store.property_writes()
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("Events in the log", f"{store.event_count():,}")
-    c2.metric("Latest snapshot", days[-1] if days else "none", help=f"{len(days)} days of engagement history")
+    c2.metric("Latest snapshot", days[-1] if days else "none", help=f"{count(len(days), 'day')} of engagement history")
     c3.metric("Notion property writes waiting", len(writes))
     c4.metric("Webhooks waiting", len(store.pending_webhooks()))
     try:
@@ -349,7 +349,8 @@ def operations_panel(bench: Workbench) -> None:
             f"; the oldest error: {ui.md_escape(writes[0]['last_error'])}" if writes[0]["last_error"] else ""))
     latest = _latest_events(str(store.path), store.revision(), store)
     if not latest.empty:  # the event log itself: what arrived last, as data (names and details are user text)
-        st.markdown(f"**The event log: the latest {len(latest):,} of {store.event_count():,} events** (newest first)")
+        st.markdown(f"**The event log: the latest {len(latest):,} of {count(store.event_count(), 'event')}** "
+                    "(newest first)")
         st.dataframe(latest, hide_index=True, width="stretch", key="latest_events", placeholder=MISSING,
                      column_config={"occurred_at": time_column("When (UTC)"), "practice": "Practice", "type": "Type",
                                     "source": "Source", "detail": st.column_config.TextColumn("Detail", width="large"),

@@ -42,3 +42,20 @@ def test_an_automation_run_is_one_sentence() -> None:
     report = AutomationReport(day="2026-11-30", fired=Counter({"enters-a1": 1, "hot-goes-quiet": 3}), delivered=2)
     assert automation_sentence(report) == ("Automation rules on 2026-11-30: enters-a1 fired for 1 practice; "
                                            "hot-goes-quiet fired for 3 practices; 2 webhooks delivered.")
+
+
+def test_chart_hover_counts_take_the_right_noun_form() -> None:
+    import pandas as pd
+
+    from data.engagement_figures import grid_figure
+    from data.figures import movement_figure, tier_counts_figure
+
+    counts = pd.DataFrame([[1, 0, 2]] + [[0, 0, 0]] * 3)
+    markers = grid_figure(counts).data[1]
+    assert list(markers.text[:3]) == ["1 practice", "0 practices", "2 practices"]
+    assert "practices" not in markers.hovertemplate  # the noun comes with each count
+    bars = tier_counts_figure(pd.DataFrame({"before": [1, 1_284], "after": [2, 0]}, index=["Hot", "Warm"])).data
+    assert list(bars[0].hovertext) == ["1 practice", "1,284 practices"]
+    matrix = pd.DataFrame([[1, 2], [0, 1]], index=["Hot", "Warm"], columns=["Hot", "Warm"])
+    assert [list(r) for r in movement_figure(matrix).data[0].customdata] == [["1 practice", "2 practices"],
+                                                                              ["0 practices", "1 practice"]]
