@@ -197,9 +197,10 @@ def practice_activity(bench: Workbench, practice_id: str, activity: PracticeActi
     left.plotly_chart(engagement_history_figure(history, cfg), width="stretch", key="engagement_history_chart")
     right.plotly_chart(breakdown_figure(breakdown), width="stretch", key="engagement_breakdown_chart")
     with st.expander("Engagement breakdown by activity type"):
-        st.dataframe(breakdown, hide_index=True, width="stretch", key="engagement_breakdown",
-                     column_config={"raw_points": "points", "decayed_points": "after decay",
-                                    "counted_points": "counted (capped)"})
+        st.dataframe(breakdown, hide_index=True, width="stretch", key="engagement_breakdown", placeholder=MISSING,
+                     column_config={"type": "Type", "label": "Activity", "events": "Events", "raw_points": "Points",
+                                    "decayed_points": "After decay", "cap": "Cap",
+                                    "counted_points": "Counted (capped)"})
     st.subheader("Activity timeline")
     timeline = timeline_frame(own, cfg, one.as_of_us)
     if timeline.empty:
@@ -207,9 +208,13 @@ def practice_activity(bench: Workbench, practice_id: str, activity: PracticeActi
                 "Import page, or a Notion activities data source.")
         return
     st.plotly_chart(timeline_figure(timeline), width="stretch", key="timeline_chart")
-    st.dataframe(timeline, hide_index=True, width="stretch", key="timeline_table",
+    st.dataframe(timeline, hide_index=True, width="stretch", key="timeline_table", placeholder=MISSING,
                  column_config={"occurred_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm"),
-                                "points_now": st.column_config.NumberColumn("Points now", format="%.2f")})
+                                "type": "Type", "points": "Points",
+                                "points_now": st.column_config.NumberColumn("Points now", format="%.2f"),
+                                "status": "Counts?", "source": "Source",
+                                "detail": st.column_config.TextColumn("Detail", width="large"),
+                                "event_id": "Event id"})
 
 
 # ---- What-if: move the engagement numbers, see the grid before and after ----------------------------------
@@ -294,7 +299,11 @@ def whatif_grid(bench: Workbench, base: ScoringConfig, candidate: ScoringConfig,
     st.markdown(f"**{count(len(moved), 'practice')} {'changes' if len(moved) == 1 else 'change'} grid cell or "
                 "next action**")
     if not moved.empty:
-        st.dataframe(moved, hide_index=True, width="stretch", key="grid_movers")
+        st.dataframe(moved, hide_index=True, width="stretch", key="grid_movers", placeholder=MISSING,
+                     column_config={"practice": "Practice", "old_cell": "Cell now",
+                                    "new_cell": "Cell with these settings", "old_engagement": "Engagement now",
+                                    "new_engagement": "Engagement with these settings",
+                                    "new_next_action": "Next action with these settings"})
 
 
 # ---- Operations: automation, snapshots, the event log -----------------------------------------------------
