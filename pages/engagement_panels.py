@@ -338,7 +338,7 @@ def operations_panel(bench: Workbench) -> None:
         if st.button("Take today's snapshot and run the rules now", key="run_automation"):
             snap = take_snapshot(store, bench.config)
             report = run_automation(store, bench.config, rules)
-            ui.remember("ops", f"{snap.summary()}. {report.summary()}.")
+            ui.remember("ops", f"{capitalised(snap.summary())}. {automation_sentence(report)}")
             st.rerun()
     log = store.automation_log(200)
     if log.empty:
