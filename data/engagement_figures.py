@@ -11,7 +11,8 @@ import plotly.graph_objects as go
 from scoring.engagement import GRID_LETTERS, LEVELS, EngagementConfig
 
 from .engagement_views import LEVEL_LABELS, ROW_LABELS
-from .figures import _LAYOUT, ACCENT, INK, MUTED
+from .figures import _LAYOUT, ACCENT, INK, MUTED, time_axis
+from .wording import count
 
 STATUS_COLOURS = {"counted": ACCENT, "type not configured: counts nowhere": "#B45309",
                   "after now: not counted yet": "#64748B"}
@@ -39,9 +40,9 @@ def grid_figure(
         x=[columns[c] for r in range(len(letters)) for c in range(len(LEVELS))],
         y=[rows[r] for r in range(len(letters)) for c in range(len(LEVELS))],
         customdata=[names[r][c] for r in range(len(letters)) for c in range(len(LEVELS))],
-        text=[int(values[r][c]) for r in range(len(letters)) for c in range(len(LEVELS))],
+        text=[count(int(values[r][c]), "practice") for r in range(len(letters)) for c in range(len(LEVELS))],
         mode="markers", marker=dict(size=70, symbol="square", opacity=0), showlegend=False,
-        hovertemplate="%{customdata}: %{text} practices<br>%{y} · %{x}<extra>click to filter</extra>",
+        hovertemplate="%{customdata}: %{text}<br>%{y} · %{x}<extra>click to filter</extra>",
     )
     for r in range(len(letters)):
         for c in range(len(LEVELS)):
@@ -74,6 +75,7 @@ def engagement_history_figure(history: pd.DataFrame, config: EngagementConfig) -
                       annotation_position="top left")
     fig.update_layout(title="Engagement over time", height=300, legend=dict(orientation="h", y=-0.25), **_LAYOUT)
     fig.update_yaxes(range=[0, 105], gridcolor="#E2E8F0", title="engagement")
+    time_axis(fig, history["when"])  # one snapshot, or only "now": days around it, not milliseconds
     return fig
 
 
@@ -94,6 +96,7 @@ def timeline_figure(timeline: pd.DataFrame) -> go.Figure:
     fig.update_layout(title="Activity timeline", height=max(220, 60 + 32 * timeline["type"].nunique()),
                       legend=dict(orientation="h", y=-0.3), **_LAYOUT)
     fig.update_xaxes(gridcolor="#E2E8F0")
+    time_axis(fig, timeline["occurred_at"])  # one event, or a day's: days around them, not milliseconds
     return fig
 
 
@@ -110,9 +113,10 @@ def breakdown_figure(breakdown: pd.DataFrame) -> go.Figure:
     texts = [f"{c:.1f} / {m:g}" for c, m in zip(frame["counted_points"], frame["cap"], strict=True)]
     fig.add_bar(y=labels, x=frame["counted_points"], orientation="h", name="Counted now", marker_color=ACCENT,
                 width=0.45, text=texts,
-                textposition="outside", customdata=frame[["events", "raw_points", "decayed_points"]].to_numpy(),
-                hovertemplate="%{y}: %{customdata[0]} events, %{customdata[1]} points, "
-                              "%{customdata[2]} after decay<extra></extra>")
+                textposition="outside", customdata=frame[["raw_points", "decayed_points"]].to_numpy(),
+                hovertext=[count(int(n), "event") for n in frame["events"]],
+                hovertemplate="%{y}: %{hovertext}, %{customdata[0]} points, "
+                              "%{customdata[1]} after decay<extra></extra>")
     fig.update_layout(barmode="overlay", title="Engagement by activity type (after decay and caps)",
                       height=max(220, 80 + 34 * len(frame)), legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"),
                       **_LAYOUT)

@@ -3,10 +3,13 @@ relies on colour alone."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
+
+from .wording import count
 
 COMPONENT_LABELS = {
     "practice_size": "Practice size",
@@ -22,6 +25,28 @@ _LAYOUT = dict(
     plot_bgcolor="white",
     paper_bgcolor="white",
 )
+
+
+# A time axis spanning less than this is widened to it, centred on its points, with one tick a day:
+# Plotly would otherwise stretch one point (or a few on the same day) over milliseconds.
+MIN_TIME_SPAN = pd.Timedelta(days=6)
+DAY_MS = 86_400_000
+
+
+def time_axis(fig: go.Figure, times: Iterable[Any]) -> None:
+    """Give ``fig`` a sensible time axis for ``times`` (datetimes, ISO text or pandas timestamps): date
+    ticks always; a span under MIN_TIME_SPAN (one point, or several on the same day) is shown as
+    MIN_TIME_SPAN centred on it, one tick per day. Nothing changes for no times."""
+    when = pd.to_datetime(pd.Series(list(times), dtype=object), utc=True, format="ISO8601").dropna()
+    if when.empty:
+        return
+    first, last = when.min(), when.max()
+    if last - first < MIN_TIME_SPAN:
+        middle = first + (last - first) / 2
+        fig.update_xaxes(range=[middle - MIN_TIME_SPAN / 2, middle + MIN_TIME_SPAN / 2], dtick=DAY_MS,
+                         tickformat="%b %d\n%Y")
+    else:
+        fig.update_xaxes(tickformat="%b %d\n%Y")
 
 
 def components_figure(breakdown: dict[str, Any]) -> go.Figure:
@@ -71,8 +96,8 @@ def score_steps_figure(breakdown: dict[str, Any]) -> go.Figure:
 
 def history_figure(history: pd.DataFrame, max_score: int = 120) -> go.Figure:
     """Lead score over time, one marker per scoring, labelled with its config version. The score axis
-    runs 0 to ``max_score``; a history shorter than a day gets a day-wide time axis (one point would
-    otherwise get millisecond ticks)."""
+    runs 0 to ``max_score``; the time axis is :func:`time_axis`'s (a short history gets a week-wide
+    axis with date ticks, not millisecond ones)."""
     fig = go.Figure()
     if history.empty:
         fig.update_layout(title="No scorings yet", **_LAYOUT)
@@ -85,13 +110,7 @@ def history_figure(history: pd.DataFrame, max_score: int = 120) -> go.Figure:
             text=[f"{t or s}" for t, s in zip(part["priority_tier"], part["scoring_status"], strict=True)],
             hovertemplate="%{x|%Y-%m-%d %H:%M}<br>score %{y}<br>%{text}<extra>config " + label + "</extra>",
         )
-    first, last = frame["when"].min(), frame["when"].max()
-    if last - first < pd.Timedelta(days=1):
-        middle = first + (last - first) / 2
-        fig.update_xaxes(range=[middle - pd.Timedelta(hours=12), middle + pd.Timedelta(hours=12)],
-                         tickformat="%H:%M\n%b %d, %Y")
-    else:
-        fig.update_xaxes(tickformat="%b %d\n%Y")
+    time_axis(fig, frame["when"])
     top = max(max_score, int(pd.to_numeric(frame["lead_score"], errors="coerce").max(skipna=True) or 0))
     fig.update_layout(title="Score history", height=300, legend=dict(orientation="h", y=-0.3), **_LAYOUT)
     fig.update_yaxes(gridcolor="#E2E8F0", title="lead score", range=[0, top * 1.05])
@@ -107,7 +126,8 @@ def tier_counts_figure(counts: pd.DataFrame) -> go.Figure:
         values = [int(v) for v in counts[column].tolist()]
         fig.add_bar(y=tiers, x=values, name=name, orientation="h", marker_color=colour,
                     text=[f"{v:,}" for v in values], textposition="outside", cliponaxis=False,
-                    hovertemplate="%{y}: %{x:,} practices<extra>" + name + "</extra>")
+                    hovertext=[count(v, "practice") for v in values],
+                    hovertemplate="%{y}: %{hovertext}<extra>" + name + "</extra>")
     top = max([int(counts[["before", "after"]].to_numpy().max()) if len(counts) else 0, 1])
     fig.update_layout(barmode="group", title="Practices per tier", height=340, bargap=0.25,
                       legend=dict(orientation="h", y=-0.15), **_LAYOUT)
@@ -126,7 +146,8 @@ def movement_figure(matrix: pd.DataFrame) -> go.Figure:
             y=[short.get(str(r), str(r)) for r in matrix.index],
             text=[[f"{v:,}" for v in row] for row in values], texttemplate="%{text}",
             colorscale=[[0, "#F8FAFC"], [1, ACCENT]], showscale=False, xgap=2, ygap=2,
-            hovertemplate="now %{y}, then %{x}: %{z:,} practices<extra></extra>",
+            customdata=[[count(int(v), "practice") for v in row] for row in values],
+            hovertemplate="now %{y}, then %{x}: %{customdata}<extra></extra>",
         )
     )
     fig.update_layout(title="Movement between tiers", height=340, **_LAYOUT)

@@ -43,7 +43,9 @@ from data.engagement_views import (
 )
 from data.events.engagement import book_engagement
 from data.notion.sync import Workbench
+from data.wording import MISSING, automation_sentence, capitalised, count
 from pages import ui
+from pages.tables import time_column, with_times
 from scoring.config import ConfigError, ScoringConfig
 from scoring.engagement import GRID_CELLS, RISKS, EngagementBook, compute_engagement, practice_engagement, to_us
 from scoring.engagement.config import EventType, NextAction
@@ -195,9 +197,10 @@ def practice_activity(bench: Workbench, practice_id: str, activity: PracticeActi
     left.plotly_chart(engagement_history_figure(history, cfg), width="stretch", key="engagement_history_chart")
     right.plotly_chart(breakdown_figure(breakdown), width="stretch", key="engagement_breakdown_chart")
     with st.expander("Engagement breakdown by activity type"):
-        st.dataframe(breakdown, hide_index=True, width="stretch", key="engagement_breakdown",
-                     column_config={"raw_points": "points", "decayed_points": "after decay",
-                                    "counted_points": "counted (capped)"})
+        st.dataframe(breakdown, hide_index=True, width="stretch", key="engagement_breakdown", placeholder=MISSING,
+                     column_config={"type": "Type", "label": "Activity", "events": "Events", "raw_points": "Points",
+                                    "decayed_points": "After decay", "cap": "Cap",
+                                    "counted_points": "Counted (capped)"})
     st.subheader("Activity timeline")
     timeline = timeline_frame(own, cfg, one.as_of_us)
     if timeline.empty:
@@ -205,9 +208,13 @@ def practice_activity(bench: Workbench, practice_id: str, activity: PracticeActi
                 "Import page, or a Notion activities data source.")
         return
     st.plotly_chart(timeline_figure(timeline), width="stretch", key="timeline_chart")
-    st.dataframe(timeline, hide_index=True, width="stretch", key="timeline_table",
+    st.dataframe(timeline, hide_index=True, width="stretch", key="timeline_table", placeholder=MISSING,
                  column_config={"occurred_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm"),
-                                "points_now": st.column_config.NumberColumn("Points now", format="%.2f")})
+                                "type": "Type", "points": "Points",
+                                "points_now": st.column_config.NumberColumn("Points now", format="%.2f"),
+                                "status": "Counts?", "source": "Source",
+                                "detail": st.column_config.TextColumn("Detail", width="large"),
+                                "event_id": "Event id"})
 
 
 # ---- What-if: move the engagement numbers, see the grid before and after ----------------------------------
@@ -289,9 +296,14 @@ def whatif_grid(bench: Workbench, base: ScoringConfig, candidate: ScoringConfig,
     leads = ui.leads(bench)
     names = dict(zip(leads["practice_id"], leads["name"], strict=True))
     moved = cell_movers(grid_before, grid_after, names)
-    st.markdown(f"**{len(moved):,} practices change grid cell or next action**")
+    st.markdown(f"**{count(len(moved), 'practice')} {'changes' if len(moved) == 1 else 'change'} grid cell or "
+                "next action**")
     if not moved.empty:
-        st.dataframe(moved, hide_index=True, width="stretch", key="grid_movers")
+        st.dataframe(moved, hide_index=True, width="stretch", key="grid_movers", placeholder=MISSING,
+                     column_config={"practice": "Practice", "old_cell": "Cell now",
+                                    "new_cell": "Cell with these settings", "old_engagement": "Engagement now",
+                                    "new_engagement": "Engagement with these settings",
+                                    "new_next_action": "Next action with these settings"})
 
 
 # ---- Operations: automation, snapshots, the event log -----------------------------------------------------
@@ -308,7 +320,7 @@ def operations_panel(bench: Workbench) -> None:
     writes = store.property_writes()
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("Events in the log", f"{store.event_count():,}")
-    c2.metric("Latest snapshot", days[-1] if days else "none", help=f"{len(days)} days of engagement history")
+    c2.metric("Latest snapshot", days[-1] if days else "none", help=f"{count(len(days), 'day')} of engagement history")
     c3.metric("Notion property writes waiting", len(writes))
     c4.metric("Webhooks waiting", len(store.pending_webhooks()))
     try:
@@ -321,34 +333,63 @@ def operations_panel(bench: Workbench) -> None:
                     "when its condition starts to hold.")
         st.dataframe(pd.DataFrame([{"rule": r.id, "when": r.condition(), "then": r.effect(),
                                     "description": r.description} for r in rules.rules]),
-                     hide_index=True, width="stretch", key="automation_rules")
+                     hide_index=True, width="stretch", key="automation_rules", placeholder=MISSING,
+                     column_config={"rule": "Rule", "when": "When", "then": "Then", "description": "Description"})
         if st.button("Take today's snapshot and run the rules now", key="run_automation"):
             snap = take_snapshot(store, bench.config)
             report = run_automation(store, bench.config, rules)
-            ui.remember("ops", f"{snap.summary()}. {report.summary()}.")
+            ui.remember("ops", f"{capitalised(snap.summary())}. {automation_sentence(report)}")
             st.rerun()
     log = store.automation_log(200)
     if log.empty:
         st.caption("Nothing has fired yet.")
     else:
         names = dict(store.query("SELECT practice_id, name FROM practices"))
-        shown = log.assign(practice=log["practice_id"].map(names).fillna(log["practice_id"]))
-        st.dataframe(shown, hide_index=True, width="stretch", key="automation_log",
+        shown = with_times(log.assign(practice=log["practice_id"].map(names).fillna(log["practice_id"])), "fired_at")
+        st.dataframe(shown, hide_index=True, width="stretch", key="automation_log", placeholder=MISSING,
                      column_order=["fired_at", "rule_id", "practice", "day", "action", "target", "status", "attempts",
-                                   "last_error"])
+                                   "last_error"],
+                     column_config={"fired_at": time_column("Fired (UTC)"), "rule_id": "Rule", "practice": "Practice",
+                                    "day": "Day", "action": "Action", "target": "Target", "status": "Status",
+                                    "attempts": st.column_config.NumberColumn("Attempts", format="%d"),
+                                    "last_error": st.column_config.TextColumn("Last error", width="large")})
     if writes:
-        st.warning(f"{len(writes)} Notion property writes wait" + (
+        st.warning(f"{count(len(writes), 'Notion property write')} {'waits' if len(writes) == 1 else 'wait'}" + (
             f"; the oldest error: {ui.md_escape(writes[0]['last_error'])}" if writes[0]["last_error"] else ""))
+    latest = _latest_events(str(store.path), store.revision(), store)
+    if not latest.empty:  # the event log itself: what arrived last, as data (names and details are user text)
+        st.markdown(f"**The event log: the latest {len(latest):,} of {count(store.event_count(), 'event')}** "
+                    "(newest first)")
+        st.dataframe(latest, hide_index=True, width="stretch", key="latest_events", placeholder=MISSING,
+                     column_config={"occurred_at": time_column("When (UTC)"), "practice": "Practice", "type": "Type",
+                                    "source": "Source", "detail": st.column_config.TextColumn("Detail", width="large"),
+                                    "event_id": "Event id"})
     imports = store.event_imports(10)
     if not imports.empty:
         st.markdown("**Recent event imports**")
-        st.dataframe(imports, hide_index=True, width="stretch", key="event_imports")
+        st.dataframe(with_times(imports, "imported_at"), hide_index=True, width="stretch", key="event_imports",
+                     placeholder=MISSING,
+                     column_order=["imported_at", "source", "name", "rows", "imported", "duplicates", "unknown_type",
+                                   "unknown_practice", "unreadable"],
+                     column_config={"imported_at": time_column("Imported (UTC)"), "source": "Source",
+                                    "name": "File or source", "rows": "Rows", "imported": "Imported",
+                                    "duplicates": "Duplicates", "unknown_type": "Unknown type",
+                                    "unknown_practice": "Unknown practice", "unreadable": "Unreadable"})
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _latest_events(db_path: str, revision: int, _store: Any) -> pd.DataFrame:
+    from data.events.recent import latest_events
+
+    return latest_events(_store, LATEST_EVENTS)
 
 
 # ---- Import: an events file, with its row report -------------------------------------------------------------
 
 
+LATEST_EVENTS = 20  # events listed on Operations
 EVENTS_PREVIEW = "_events_preview"  # (file_id, PreparedEvents or the InputError) of the events upload
+EVENTS_ROUND = "events_upload_round"  # imports so far this session: the uploader's key generation
 
 
 def events_import_section(bench: Workbench) -> None:
@@ -363,10 +404,15 @@ def events_import_section(bench: Workbench) -> None:
                "optionally source and detail. An event already in the log is a duplicate and changes nothing. "
                f"Files up to {MAX_UPLOAD_BYTES // 2**20:,} MiB; `leadscore events import` takes bigger ones.")
     flash = ui.recall("events_import")
-    if flash:  # names the file: user text
-        st.success(ui.md_escape(flash))
+    for line in flash or []:  # names the file, its types and practice ids: user text
+        st.success(ui.md_escape(line))
+    # A new key after each import: the uploader (and with it the Import button) comes back empty, so
+    # the imported file is not checked again as "all duplicates" (as the practices uploader does).
+    round_ = st.session_state.get(EVENTS_ROUND, 0)
     upload = st.file_uploader("CSV, XLSX or JSON Lines file of events", type=["csv", "xlsx", "jsonl"],
-                              key="events_upload", max_upload_size=MAX_UPLOAD_BYTES // 2**20)
+                              key="events_upload" if round_ == 0 else f"events_upload_{round_}",
+                              max_upload_size=MAX_UPLOAD_BYTES // 2**20,
+                              help=f"Up to {MAX_UPLOAD_BYTES // 2**20:,} MiB, like practice uploads.")
     if upload is None:
         st.session_state.pop(EVENTS_PREVIEW, None)
         return
@@ -384,28 +430,36 @@ def events_import_section(bench: Workbench) -> None:
         st.error(f"This file cannot be imported: {ui.md_escape(prepared)}. Fix it and upload it again.")
         return
     report = prepared.report
-    stored = bench.store.stored_event_ids(r[0] for r in prepared.rows)
-    known_types = set(bench.config.engagement.type_names)
-    known = bench.store.known_practice_ids()
-    fresh = [r for r in prepared.rows if r[0] not in stored]
+    preview = prepared.preview(bench.store.stored_event_ids(r[0] for r in prepared.rows),
+                               set(bench.config.engagement.type_names), bench.store.known_practice_ids())
     c1, c2, c3, c4, c5 = st.columns(5)
-    c1.metric("New events", len(fresh))
-    c2.metric("Duplicates", report.duplicates + len(prepared.rows) - len(fresh))
-    c3.metric("Unknown type", sum(r[2] not in known_types for r in fresh), help="Kept; counts nowhere until configured")
-    c4.metric("Unknown practice", sum(r[1] not in known for r in fresh), help="Kept; counts once the practice arrives")
-    c5.metric(f"Unreadable {report.row_word}s", len(report.unreadable), help="Not imported; see the report below")
+    c1.metric("New events", f"{preview.imported:,}")
+    c2.metric("Duplicates", f"{preview.duplicates:,}")
+    c3.metric("Unknown type", f"{preview.unknown_type:,}", help="Kept; counts nowhere until configured")
+    c4.metric("Unknown practice", f"{preview.unknown_practice:,}", help="Kept; counts once the practice arrives")
+    c5.metric(f"Unreadable {report.row_word}s", f"{len(report.unreadable):,}",
+              help="Not imported; see the report below")
+    for note in preview.notes():  # the types and practice ids by name, as `leadscore events import` prints
+        st.caption(ui.md_escape(capitalised(note) + "."))
     if report.unreadable:
         st.markdown(f"**Unreadable {report.row_word}s** ({report.row_word} numbers as in the file)")
-        st.dataframe(report.problems_frame(), hide_index=True, width="stretch", key="events_report")
-    if fresh and st.button(f"Import {len(fresh):,} events", key="do_events_import", type="primary"):
+        st.dataframe(report.problems_frame(), hide_index=True, width="stretch", key="events_report",
+                     placeholder=MISSING,
+                     column_config={report.row_word: st.column_config.NumberColumn(report.row_word.capitalize(),
+                                                                                   format="%d"),
+                                    "field": "Field", "problem": "Problem"})
+    fresh = preview.imported
+    if fresh and st.button(f"Import {count(fresh, 'event')}", key="do_events_import", type="primary"):
         done = store_events(bench.store, prepared, bench.config.engagement, source="file")
-        message = done.summary()
+        lines = done.sentences()
         try:  # new activity may move practices into a rule's condition, as after `leadscore events import`
-            message += ". " + run_automation(bench.store, bench.config, RuleSet.load(mapping=bench.mapping)).summary()
+            lines.append(automation_sentence(run_automation(bench.store, bench.config,
+                                                            RuleSet.load(mapping=bench.mapping))))
         except AutomationError as exc:
-            message += f". Automation rules not run: {exc}"
-        ui.remember("events_import", message)
-        st.session_state.pop(EVENTS_PREVIEW, None)  # its report now counts the import: read the file afresh
+            lines.append(f"Automation rules not run: {exc}.")
+        ui.remember("events_import", lines)
+        st.session_state[EVENTS_ROUND] = round_ + 1
+        st.session_state.pop(EVENTS_PREVIEW, None)
         st.rerun()
     elif not fresh:
         st.info("Nothing new to import: every readable event is already in the log.")

@@ -136,8 +136,8 @@ def practice_evidence(bench: Workbench, practice_id: str) -> None:
         st.markdown("**Outcome:** open (no won or lost Status yet).")
     else:
         row = mine.iloc[0]
-        since = str(row["since"])[:10] if isinstance(row["since"], str) else "an unknown date"
-        st.markdown(f"**Outcome:** {row['outcome']} (Status {ui.md_escape(row['status'])}, first seen so on {since}). "
+        since = str(row["since"])[:10] if isinstance(row["since"], str) else "on an unknown date"
+        st.markdown(f"**Outcome:** {row['outcome']} (Status {ui.md_escape(row['status'])}, first seen {since}). "
                     "Outcomes are never an input to the score.")
     stored = stored_model(bench)
     if stored is None:

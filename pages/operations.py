@@ -4,7 +4,9 @@ import orjson
 import streamlit as st
 
 from data.views import data_quality
+from data.wording import MISSING
 from pages import engagement_panels, ui
+from pages.tables import SHARE_FORMAT, time_column, with_times
 from scoring.orchestrator import shared_breaker
 
 bench = ui.workbench()
@@ -20,12 +22,21 @@ if runs.empty:
     st.info("No runs yet. Runs appear here after a sync, a rescore, an import or loading the sample book.")
 else:
     st.dataframe(
-        runs, hide_index=True, width="stretch", key="runs_table",
+        with_times(runs, "started_at", "finished_at"), hide_index=True, width="stretch", key="runs_table",
+        placeholder=MISSING,
         column_order=["id", "kind", "trigger", "status", "started_at", "finished_at", "total", "scored", "failed",
-                      "written", "write_failures", "p50_ms", "p95_ms", "p99_ms", "config_version"],
-        column_config={"p50_ms": st.column_config.NumberColumn("p50 (ms)", format="%.3f"),
-                       "p95_ms": st.column_config.NumberColumn("p95 (ms)", format="%.3f"),
-                       "p99_ms": st.column_config.NumberColumn("p99 (ms)", format="%.3f")},
+                      "written", "write_failures", "p50_ms", "p95_ms", "p99_ms", "config_version", "error"],
+        column_config={
+            "id": st.column_config.NumberColumn("Run", format="%d"), "kind": "Kind", "trigger": "Trigger",
+            "status": "Status", "started_at": time_column("Started (UTC)"),
+            "finished_at": time_column("Finished (UTC)"),
+            "total": "Practices", "scored": "Scored", "failed": "Failed", "written": "Written to Notion",
+            "write_failures": st.column_config.NumberColumn("Notion write failures", format="%d"),
+            "p50_ms": st.column_config.NumberColumn("p50 (ms)", format="%.3f"),
+            "p95_ms": st.column_config.NumberColumn("p95 (ms)", format="%.3f"),
+            "p99_ms": st.column_config.NumberColumn("p99 (ms)", format="%.3f"),
+            "config_version": "Configuration", "error": st.column_config.TextColumn("Error", width="large"),
+        },
     )
 
 st.subheader("Failures")
@@ -37,7 +48,11 @@ failed = store.frame(
 if failed.empty:
     st.success("No practice is in a failed state.")
 else:
-    st.dataframe(failed, hide_index=True, width="stretch", key="failures_table")
+    st.dataframe(with_times(failed, "scoring_timestamp"), hide_index=True, width="stretch", key="failures_table",
+                 placeholder=MISSING,
+                 column_config={"practice_id": "Practice id", "name": "Practice", "error_type": "Error",
+                                "error_message": st.column_config.TextColumn("What went wrong", width="large"),
+                                "scoring_timestamp": time_column("When (UTC)")})
     if st.button(f"Retry the {len(failed)} failed", key="retry_failed", type="primary"):
         try:
             report = bench.rescore(failed_only=True, trigger="manual")
@@ -107,9 +122,10 @@ if check_report is not None:
         st.warning(ui.md_escape(line))
     # Per field: the property, its type and whether leadscore can read (or write) it — as data, not Markdown.
     st.dataframe(
-        check_report["fields"], hide_index=True, width="stretch", key="notion_fields",
+        check_report["fields"], hide_index=True, width="stretch", key="notion_fields", placeholder=MISSING,
         column_order=["section", "field", "property", "type", "status", "note"],
-        column_config={"status": "Readable / writable", "note": "How, or what to do"},
+        column_config={"section": "Section", "field": "Field", "property": "Notion property", "type": "Type",
+                       "status": "Readable / writable", "note": "How, or what to do"},
     )
 
 st.subheader("Data quality")
@@ -118,14 +134,18 @@ if len(table) == 0:
     st.info("No practices yet.")
 else:
     quality, invalid = data_quality(table)
+    # Shares as percentages with one decimal each ("26.6%", "9.3%"), not "25%" beside "66.67%".
     st.dataframe(
-        quality, hide_index=True, width="stretch", key="quality_table",
+        quality.assign(share=quality["share"] * 100), hide_index=True, width="stretch", key="quality_table",
+        placeholder=MISSING,
         column_config={"input": "Input", "lacking": "Practices lacking it", "of": "Out of",
-                       "share": st.column_config.ProgressColumn("Share", min_value=0, max_value=1, format="percent")},
+                       "share": st.column_config.ProgressColumn("Share", min_value=0, max_value=100,
+                                                                format=SHARE_FORMAT)},
     )
     if not invalid.empty:
         st.caption("Invalid values by field (scored as missing, flagged Data Validation Error):")
-        st.dataframe(invalid, hide_index=True, key="invalid_fields")
+        st.dataframe(invalid, hide_index=True, key="invalid_fields", placeholder=MISSING,
+                     column_config={"field": "Field", "practices": "Practices"})
     problems = [p for row in store.query("SELECT problems FROM practices WHERE problems != '[]'")
                 for p in orjson.loads(row[0] or "[]")]
     if problems:

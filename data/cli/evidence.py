@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from ..wording import count
 from .app import config_option, fail, main, open_workbench
 
 
@@ -65,7 +66,7 @@ def evidence(config_path: Path | None, as_json: bool, train: bool) -> None:
     if as_json:
         click.echo(_dump(ev.to_json() | {"model": stored.summary() if stored else None}))
         return
-    click.echo(f"Evidence of configuration {ev.config_version} over {ev.scored:,} scored practices: "
+    click.echo(f"Evidence of configuration {ev.config_version} over {count(ev.scored, 'scored practice')}: "
                f"{ev.labelled:,} labelled ({ev.won} won, {ev.lost} lost), base rate {_pct(ev.base_rate)}")
     click.echo(f"  {'tier':<20}{'practices':>10}{'won':>6}{'lost':>6}  {'conversion (95 % interval)':<28}{'lift':>6}")
     for name in ev.tiers.index:
@@ -75,7 +76,7 @@ def evidence(config_path: Path | None, as_json: bool, train: bool) -> None:
         lift = "–" if t["lift"] is None else f"{t['lift']:.2f}×"
         click.echo(f"  {name:<20}{t['practices']:>10,}{t['won']:>6}{t['lost']:>6}  {conv:<28}{lift:>6}")
     initial = f"Initial Score {_auc(ev.initial_auc)}" + (
-        f" ({ev.initial_missing} without one left out)" if ev.initial_missing else "")
+        f" ({count(ev.initial_missing, 'practice')} without an initial score left out)" if ev.initial_missing else "")
     click.echo(f"AUC: lead score {_auc(ev.auc)}, {initial}; wins in Hot + Warm {_pct(ev.share_won_hot_warm)}")
     if stored:
         s = stored.summary()
@@ -118,7 +119,8 @@ def thresholds(hot_capacity: int, warm_capacity: int, config_path: Path | None, 
 def _position(history_len: int, value: int, option: str) -> int:
     index = value - 1 if value > 0 else history_len + value
     if value == 0 or not 0 <= index < history_len:
-        fail(f"{option} {value}: this practice has {history_len} scoring(s); use 1…{history_len} or -1…-{history_len}")
+        fail(f"{option} {value}: this practice has {count(history_len, 'scoring')}; use 1…{history_len} or "
+             f"-1…-{history_len}")
     return index
 
 

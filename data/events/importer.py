@@ -17,6 +17,7 @@ A file that cannot be used at all (unreadable, wrong kind, a required column mis
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
@@ -37,6 +38,7 @@ from ..bulk import cycle_collection_paused
 from ..files import limits
 from ..files.readers import FileSource, InputError, open_flat, parse_jsonl
 from ..store import Store
+from ..wording import capitalised, count, listed
 from .event_columns import FIELDS, check_block, read_block
 from .records import clean_text, derive_event_id, normalise_type
 from .timestamps import TimestampError, parse_timestamp
@@ -76,16 +78,25 @@ class EventImportReport:
         return f"{self.name}: {self.rows:,} {self.row_word}s — " + ", ".join(parts)
 
     def notes(self) -> list[str]:
-        """Sentences about what was kept but does not count (yet)."""
+        """Sentences about what was kept but does not count (yet), naming the types and practice ids."""
         out = []
         if self.unknown_types:
-            names = ", ".join(f"{t} ({n})" for t, n in self.unknown_types.most_common(10))
-            out.append(f"types not in the configuration, kept but counted nowhere until configured: {names}")
+            out.append("types not in the configuration, kept but counted nowhere until configured: "
+                       + listed(self.unknown_types))
         if self.unknown_practices:
-            ids = ", ".join(f"{p} ({n})" for p, n in self.unknown_practices.most_common(10))
-            more = len(self.unknown_practices) - 10
-            out.append(f"practice ids the store does not know, kept: {ids}" + (f" and {more} more" if more > 0 else ""))
+            out.append(f"practice ids the store does not know, kept: {listed(self.unknown_practices)}")
         return out
+
+    def sentences(self) -> list[str]:
+        """The report as the app shows it after an import: whole sentences, zero counts left out, e.g.
+        ``a.csv: 3 rows read, 2 events imported; 1 unreadable row not imported.`` then the notes."""
+        head = f"{self.name}: {count(self.rows, self.row_word)} read, {count(self.imported, 'event')} imported"
+        tail = []
+        if self.duplicates:
+            tail.append(f"{count(self.duplicates, 'duplicate')} skipped")
+        if self.unreadable:
+            tail.append(f"{count(len(self.unreadable), 'unreadable ' + self.row_word)} not imported")
+        return [head + "".join(f"; {t}" for t in tail) + ".", *(capitalised(n) + "." for n in self.notes())]
 
     def problem_lines(self, limit: int = SHOWN_PROBLEMS) -> list[str]:
         """One sentence per unreadable row: where and what."""
@@ -105,6 +116,17 @@ class PreparedEvents:
 
     report: EventImportReport
     rows: list[EventRow]
+
+    def preview(self, stored: set[str], known_types: set[str], known_practices: set[str]) -> EventImportReport:
+        """What importing now would do, given the event ids already ``stored`` and the known types and
+        practices: a copy of the report with the new events counted and the unknown ones named."""
+        fresh = [r for r in self.rows if r[0] not in stored]
+        unknown_types = Counter(r[2] for r in fresh if r[2] not in known_types)
+        unknown_practices = Counter(r[1] for r in fresh if r[1] not in known_practices)
+        return dataclasses.replace(
+            self.report, imported=len(fresh), duplicates=self.report.duplicates + len(self.rows) - len(fresh),
+            unknown_type=sum(unknown_types.values()), unknown_practice=sum(unknown_practices.values()),
+            unknown_types=unknown_types, unknown_practices=unknown_practices)
 
 
 CHUNK_BYTES = 4 << 20  # JSON Lines are parsed a few MiB at a time: bounded memory, and reading overlaps writing

@@ -82,7 +82,7 @@ def load_evidence_book(store: Store, config: ScoringConfig) -> EvidenceBook:
 
 def outcome_dates(store: Store, config: OutcomeConfig, practice_id: str | None = None) -> pd.DataFrame:
     """Per practice whose current Status is won or lost (only ``practice_id``, when given): the outcome
-    and the date it was first seen so (the earliest observation of any Status meaning that outcome).
+    and the date that outcome was first seen (the earliest observation of any Status meaning it).
     Columns practice_id, status, outcome, since."""
     current = sales_frame(store)
     if practice_id is not None:

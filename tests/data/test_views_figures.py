@@ -280,12 +280,12 @@ def test_picker_labels_are_names_made_unique_only_where_needed() -> None:
                                     "d": "(no name)"}
 
 
-def test_one_point_of_history_gets_a_day_wide_axis_and_the_score_range() -> None:
+def test_one_point_of_history_gets_a_week_wide_date_axis_and_the_score_range() -> None:
     history = pd.DataFrame({"scored_at": ["2026-11-01T10:00:00Z"], "lead_score": [70], "priority_tier": ["Warm"],
                             "scoring_status": ["Scored"], "config_version": ["default"]})
     fig = history_figure(history, max_score=120)
     low, high = (pd.Timestamp(x) for x in fig.layout.xaxis.range)
-    assert high - low == pd.Timedelta(hours=24) and low < pd.Timestamp("2026-11-01T10:00:00Z") < high
+    assert high - low == pd.Timedelta(days=6) and low < pd.Timestamp("2026-11-01T10:00:00Z") < high
     assert list(fig.layout.yaxis.range) == [0, 126.0]
     longer = pd.concat([history, history.assign(scored_at="2026-11-09T10:00:00Z", lead_score=[90])])
     assert history_figure(longer).layout.xaxis.range is None  # a real span keeps its own range

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
-from test_app import all_text, db, frame_with, no_exception, page  # noqa: F401 — db is a fixture
+from test_app import all_text, db, frame_with, no_exception, page, plain  # noqa: F401 — db is a fixture
 
 from data.events.engagement import book_engagement
 from data.store import Store
@@ -132,7 +132,9 @@ def test_operations_shows_automation_rules_and_their_log(db: Path) -> None:  # n
     assert set(log["rule_id"]) <= {"enters-a1", "hot-goes-quiet"} and len(log) > 0
     at.button(key="run_automation").click().run()
     no_exception(at)
-    assert "engagement snapshot" in all_text(at)
+    said = " ".join(plain(m.value) for m in at.success)
+    assert said.startswith("Engagement snapshot ") and "Automation rules on " in said  # sentences, not log lines
+    assert "automation 20" not in said
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl"])

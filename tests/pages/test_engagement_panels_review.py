@@ -50,7 +50,7 @@ def test_an_imported_events_file_names_itself_literally(db: Path, name: str) -> 
     events_uploader(at).set_value((name, GOOD, "text/plain")).run()
     at.button(key="do_events_import").click().run()
     no_exception(at)
-    assert any("imported 1" in plain(s.value) for s in at.success)
+    assert any("1 event imported" in plain(s.value) for s in at.success)
     assert_shown_literally(at, name)
 
 
