@@ -13,6 +13,7 @@ import orjson
 import pandas as pd
 import streamlit as st
 
+from data.events.engagement import engagement_changes
 from data.evidence.book import initial_scores_for, outcome_dates, outcomes_for, sales_frame
 from data.evidence.figures import evidence_compare_figure
 from data.evidence.training import StoredModel, current_model
@@ -183,7 +184,8 @@ def score_change(bench: Workbench, practice_id: str, history: pd.DataFrame) -> N
                           key="change_to")
     b, a = history.iloc[first].to_dict(), history.iloc[second].to_dict()
     recorded = bench.store.recorded_input
-    change = explain_change(b, a, recorded(b.get("inputs_hash")), recorded(a.get("inputs_hash")))
+    change = explain_change(b, a, recorded(b.get("inputs_hash")), recorded(a.get("inputs_hash")),
+                            extra=engagement_changes(bench.store, practice_id, b, a, bench.config.engagement))
     st.markdown(f"**{ui.md_escape(change.sentence)}**")
     if not change.inputs_known:
         st.caption("The inputs of one of these scorings were not kept (scored before this version), so only "

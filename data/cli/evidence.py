@@ -140,7 +140,10 @@ def explain(practice_id: str, from_: int, to: int, as_json: bool) -> None:
     """Why did PRACTICE_ID's score change between two scorings (default: the last two)."""
     from scoring.explain_change import explain_change
 
-    store = open_workbench(fill=False).store
+    from ..events.engagement import engagement_changes
+
+    bench = open_workbench(fill=False)
+    store = bench.store
     if store.practice(practice_id) is None:
         fail(f"no practice with id {practice_id!r} in {store.path}")
     history = store.history(practice_id)
@@ -159,7 +162,8 @@ def explain(practice_id: str, from_: int, to: int, as_json: bool) -> None:
     i, j = _position(len(rows), from_, "--from"), _position(len(rows), to, "--to")
     before, after = rows[i], rows[j]
     change = explain_change(before, after, store.recorded_input(before.get("inputs_hash")),
-                            store.recorded_input(after.get("inputs_hash")))
+                            store.recorded_input(after.get("inputs_hash")),
+                            extra=engagement_changes(store, practice_id, before, after, bench.config.engagement))
     if as_json:
         click.echo(_dump({"practice_id": practice_id, "from": _entry(before, i), "to": _entry(after, j)}
                          | change.to_json()))

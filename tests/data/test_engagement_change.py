@@ -3,11 +3,16 @@ engagement as of each of two scorings, from the event log, through the one engin
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from data.cli import main
 from data.events.engagement import engagement_changes
+from data.scoring_runs import run_scoring
 from data.store import Store
 from scoring.config import ScoringConfig
 from scoring.engagement import to_us
@@ -62,3 +67,23 @@ def test_a_failed_fit_scoring_has_no_grid_cell(book: Store) -> None:
     book.add_events([("m1", "p1", "meeting", to_us(T1), "t", None)])
     changes = engagement_changes(book, "p1", scoring(T1, status="Failed"), scoring(T1), CFG)
     assert [(c.field, c.before, c.after) for c in changes] == [("grid_cell", None, "A2")]
+
+
+def test_explain_names_the_engagement_change_between_two_scorings(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    db = tmp_path / "book.db"
+    monkeypatch.setenv("LEADSCORE_DB", str(db))
+    store = Store.open(db)
+    store.upsert_practices([{"practice_id": "p1", "source": "import", "name": "Paws", "record": full_record("p1")}])
+    run_scoring(store, None, kind="test", trigger="manual")
+    first = datetime.fromisoformat(store.history("p1")["scored_at"].iloc[-1])
+    # a demo request (30) just after the first scoring, then a second scoring a moment later: 30 decayed
+    # by a moment is 29.99…, floored to 29 — level 2, so the Hot practice moves from A3 to A2
+    store.add_events([("d1", "p1", "demo_request", to_us(first) + 1, "t", None)])
+    run_scoring(store, ["p1"], kind="test", trigger="manual")
+    assert len(store.history("p1")) == 2
+    result = CliRunner().invoke(main, ["explain", "p1", "--json"])
+    assert result.exit_code == 0, result.output
+    changes = [c for c in json.loads(result.output)["changes"] if c["kind"] == "engagement"]
+    assert [(c["field"], c["before"], c["after"]) for c in changes] == [("engagement_score", 0, 29),
+                                                                       ("grid_cell", "A3", "A2")]

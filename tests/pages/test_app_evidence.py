@@ -210,3 +210,24 @@ def test_an_earlier_model_can_be_made_current(db: Path) -> None:
     at.selectbox(key="model_pick").set_value(first).run()
     at.button(key="model_current").click().run()
     assert "Model v1 is now current" in text(ok(at)) and current_model(store).version == first
+
+
+def test_the_practice_page_names_an_engagement_change_between_two_scorings(db: Path) -> None:
+    """Activity between two scorings is part of why the practice's picture changed (issue 11)."""
+    from datetime import datetime
+
+    from scoring.engagement import to_us
+
+    ok(page("pages/evidence.py"))  # the sample book
+    store = Store.open(db)
+    run_scoring(store, ["demo-0003"], kind="test", trigger="manual")
+    first = datetime.fromisoformat(store.history("demo-0003")["scored_at"].iloc[-1])
+    store.add_events([("meeting-now", "demo-0003", "meeting", to_us(first) + 1, "t", None),
+                      ("demo-now", "demo-0003", "demo_request", to_us(first) + 1, "t", None)])
+    run_scoring(store, ["demo-0003"], kind="test", trigger="manual")
+    at = ok(page("pages/practice.py", id="demo-0003"))
+    detail = frame_with(at, "what", "field", "before", "after")
+    engagement = detail[detail["what"] == "engagement"]
+    assert engagement["field"].tolist()[0] == "engagement_score"
+    before, after = engagement.iloc[0][["before", "after"]]
+    assert int(after) > int(before)  # a meeting and a demo request a moment ago count almost whole
