@@ -94,7 +94,7 @@ def leads_table(bench: Workbench) -> None:
     view = filter_leads(all_leads, filters)
     tier_metrics(all_leads, view, filters)
     engagement_panels.grid_heatmap(all_leads)  # the fit × engagement grid; a click filters to a cell
-    st.caption(f"{len(view):,} of {len(all_leads):,} practices · {ui.md_escape(filters.describe())} · "
+    st.caption(f"{len(view):,} of {ui.count(len(all_leads), 'practice')} · {ui.md_escape(filters.describe())} · "
                f"sorted by {ui.md_escape(filters.sort)}")
     if view.empty:
         st.info("No practice matches these filters. Clear a filter in the sidebar to see more.")

@@ -213,10 +213,13 @@ def test_today_says_1_practice(small_book: Path) -> None:
     assert f"All {n} practices" in [s.value for s in at.subheader]
 
 
-def test_what_if_says_1_practice(db: Path) -> None:  # noqa: F811
+@pytest.mark.parametrize(("path", "said"), [
+    ("pages/whatif.py", ["1 practice recomputed", "0 practices change tier"]),
+    ("pages/leads.py", ["1 of 1 practice · all practices"]),
+])
+def test_a_one_practice_book_says_1_practice(db: Path, path: str, said: list[str]) -> None:  # noqa: F811
     load_sample_book(Store.open(db), n=1)
-    at = page("pages/whatif.py")
+    at = page(path)
     no_exception(at)
     text = plain(all_text(at))
-    assert "1 practice recomputed" in text and "1 practices" not in text
-    assert "0 practices change tier" in text
+    assert all(s in text for s in said) and "1 practices" not in text
