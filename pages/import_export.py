@@ -24,8 +24,8 @@ st.caption("A CSV (separated by , ; tab or |), XLSX or JSON Lines file with the 
            "name, address, … decision_maker_linkedin; lists separated by “;”). Optional: status, assigned_to, "
            "last_contact, initial_score, call_notes, tags. Other columns are kept and come back in exports. "
            "Nothing is stored until you press Import; your book then replaces the sample book.")
-st.download_button("Download the template CSV", TEMPLATE.read_bytes(), "leadscore-template.csv", "text/csv",
-                   key="template_csv", help="Every column leadscore reads, with two example practices.")
+ui.download(st, "Download the template CSV", TEMPLATE.read_bytes(), "leadscore-template.csv", "text/csv",
+            key="template_csv", help="Every column leadscore reads, with two example practices.")
 # A new key after each import: the uploader (and with it the Import button) comes back empty.
 round_ = st.session_state.get("upload_round", 0)
 upload = st.file_uploader("CSV, XLSX or JSON Lines file", type=["csv", "xlsx", "jsonl", "json"],
@@ -77,8 +77,8 @@ view = export_frame(filter_leads(leads, filters)) if not leads.empty else leads
 st.caption(f"The Leads view with its current filters ({ui.md_escape(filters.describe())}): {len(view):,} practices. "
            "Cells that a spreadsheet would run as formulas are written as text.")
 c1, c2 = st.columns(2)
-c1.download_button("Download CSV", lambda: table_bytes(view, "csv"), "leads.csv", "text/csv", key="export_csv",
-                   disabled=view.empty)
-c2.download_button("Download XLSX", lambda: table_bytes(view, "xlsx"), "leads.xlsx",
-                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="export_xlsx",
-                   disabled=view.empty)
+ui.download(c1, "Download CSV", lambda: table_bytes(view, "csv"), "leads.csv", "text/csv", key="export_csv",
+            disabled=view.empty)
+ui.download(c2, "Download XLSX", lambda: table_bytes(view, "xlsx"), "leads.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="export_xlsx",
+            disabled=view.empty)

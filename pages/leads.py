@@ -9,9 +9,7 @@ from streamlit.delta_generator import DeltaGenerator
 from data.files import table_bytes
 from data.notion.sync import Workbench
 from data.views import (
-    FILTER_KEYS,
     FLAG_LABELS,
-    RETURN_PARAM,
     SORTS,
     TIERS,
     LeadFilters,
@@ -44,23 +42,10 @@ def sync_sidebar(bench: Workbench) -> None:
 
 
 def return_to_view(owners: list[str], max_score: int) -> None:
-    """Coming back from a practice (the browser's Back lands on ``/?id=…&from=…``, an entry Streamlit's
-    page switch leaves in the history): put the filters the practice was opened from back in the
-    address, where the filter widgets read them, and drop the Practice page's parameters."""
-    if RETURN_PARAM not in st.query_params and "id" not in st.query_params:
-        return
-    back = LeadFilters.from_query(st.query_params.get(RETURN_PARAM, ""), owners=owners, max_score=max_score)
-    restored: dict[str, list[str]] = {}
-    for key, value in back.query_pairs():
-        restored.setdefault(key, []).append(value)
-    for key in ("id", RETURN_PARAM):
-        if key in st.query_params:
-            del st.query_params[key]
-    if restored and not any(k in st.query_params for k in FILTER_KEYS):
-        # The filter widgets are not bound yet in this run (the Practice page ran last), so the address
-        # may be set; the widgets then start from it, as on any shared link.
-        st.query_params.update(restored)
-        st.rerun()  # widgets seed from the address a run starts with
+    """Coming back from a practice (the browser's Back lands on ``/?id=…&from=…``): the filters it was
+    opened from, values no widget could hold dropped."""
+    ui.return_to_view("leads", lambda query: LeadFilters.from_query(query, owners=owners,
+                                                                    max_score=max_score).query_pairs())
 
 
 def filter_sidebar(owners: list[str], max_score: int, leads: pd.DataFrame) -> None:
@@ -79,7 +64,7 @@ def filter_sidebar(owners: list[str], max_score: int, leads: pd.DataFrame) -> No
 
 
 def open_practice(practice_id: str, filters: LeadFilters) -> NoReturn:
-    st.switch_page("pages/practice.py", query_params={"id": practice_id, RETURN_PARAM: filters.query()})
+    ui.open_practice(practice_id, "leads", filters.query())
 
 
 def tier_metrics(all_leads: pd.DataFrame, view: pd.DataFrame, filters: LeadFilters) -> None:
@@ -95,11 +80,11 @@ def downloads(view: pd.DataFrame, left: DeltaGenerator,
               right: DeltaGenerator) -> None:
     # Files are built only when someone clicks (deferred download), not on every rerun; the grid's own
     # toolbar download is off (.streamlit/config.toml) because it would write formulas raw.
-    left.download_button("Download CSV", lambda: table_bytes(export_frame(view), "csv"), "leads.csv", "text/csv",
-                         key="dl_csv", width="stretch", help="Formula-safe: cells a spreadsheet would run are text")
-    right.download_button("Download XLSX", lambda: table_bytes(export_frame(view), "xlsx"), "leads.xlsx",
-                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                          key="dl_xlsx", width="stretch", help="Formula-safe: cells a spreadsheet would run are text")
+    ui.download(left, "Download CSV", lambda: table_bytes(export_frame(view), "csv"), "leads.csv", "text/csv",
+                key="dl_csv", width="stretch", help="Formula-safe: cells a spreadsheet would run are text")
+    ui.download(right, "Download XLSX", lambda: table_bytes(export_frame(view), "xlsx"), "leads.xlsx",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                key="dl_xlsx", width="stretch", help="Formula-safe: cells a spreadsheet would run are text")
 
 
 @st.fragment(run_every="60s")
@@ -109,7 +94,7 @@ def leads_table(bench: Workbench) -> None:
     view = filter_leads(all_leads, filters)
     tier_metrics(all_leads, view, filters)
     engagement_panels.grid_heatmap(all_leads)  # the fit × engagement grid; a click filters to a cell
-    st.caption(f"{len(view):,} of {len(all_leads):,} practices · {ui.md_escape(filters.describe())} · "
+    st.caption(f"{len(view):,} of {ui.count(len(all_leads), 'practice')} · {ui.md_escape(filters.describe())} · "
                f"sorted by {ui.md_escape(filters.sort)}")
     if view.empty:
         st.info("No practice matches these filters. Clear a filter in the sidebar to see more.")

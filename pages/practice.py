@@ -32,10 +32,16 @@ md = ui.md_escape
 
 
 def back_link(owners: list[str], max_score: int) -> None:
-    """“← Leads”, to the exact filtered view this practice was opened from."""
-    back = LeadFilters.from_query(st.query_params.get(RETURN_PARAM, ""), owners=owners, max_score=max_score)
-    st.page_link("pages/leads.py", label="← Leads" + (f" ({md(back.describe())})" if back.active else ""),
-                 query_params=back.query_pairs())
+    """“← Leads”, “← Today”, “← What-if lab”: to the page and exact view this practice was opened from."""
+    via, carried = ui.came_from(), st.query_params.get(RETURN_PARAM, "")
+    if via == "leads":
+        back = LeadFilters.from_query(carried, owners=owners, max_score=max_score)
+        pairs, shown = back.query_pairs(), back.describe() if back.active else ""
+    else:
+        pairs = ui.view_pairs(via, carried)
+        shown = ", ".join(v for _, v in pairs)  # Today: the rep
+    page = ui.VIEW_PAGES[via]
+    st.page_link(page.path, label=f"← {page.title}" + (f" ({md(shown)})" if shown else ""), query_params=pairs)
 
 
 def show_practice(practice_id: str) -> None:
@@ -177,10 +183,10 @@ def export(practice: dict[str, Any], score: dict[str, Any] | None, record: Any, 
     st.subheader("Export this practice", anchor=False)
     doc = practice_export(practice, score, record)
     c1, c2, c3 = st.columns([1, 1, 3], vertical_alignment="center")
-    c1.download_button("Download JSON", lambda: orjson.dumps(doc, option=orjson.OPT_INDENT_2), f"{chosen}.json",
-                       "application/json", key="practice_json", width="stretch")
-    c2.download_button("Download CSV", lambda: table_bytes(practice_export_frame(doc), "csv"), f"{chosen}.csv",
-                       "text/csv", key="practice_csv", width="stretch")
+    ui.download(c1, "Download JSON", lambda: orjson.dumps(doc, option=orjson.OPT_INDENT_2), f"{chosen}.json",
+                "application/json", key="practice_json", width="stretch")
+    ui.download(c2, "Download CSV", lambda: table_bytes(practice_export_frame(doc), "csv"), f"{chosen}.csv",
+                "text/csv", key="practice_csv", width="stretch")
     c3.caption("Its inputs, score and breakdown; the CSV is formula-safe (cells a spreadsheet would run are text).")
 
 

@@ -17,6 +17,8 @@ if leads.empty:
     st.stop()
 
 owners = owners_of(leads)
+# Back from a practice opened here: the rep chosen then (a name no longer in the book is dropped).
+ui.return_to_view("today", lambda query: [(k, v) for k, v in ui.view_pairs("today", query) if v in owners])
 rep = st.selectbox("I am", owners, index=None, key="rep", bind="query-params", placeholder="Choose yourself",
                    help="Remembered in the page address: bookmark it to come straight to your list.")
 if rep is None:
@@ -24,6 +26,7 @@ if rep is None:
             "highly engaged now), then engagement.")
     st.stop()
 
+view = ui.view_query("today", [("rep", rep)])  # carried to a practice, for Back and “← Today”
 today = today_frame(leads, rep)
 numbers = today_summary(today)
 cols = st.columns(4)
@@ -39,13 +42,13 @@ st.subheader("Work these first")
 for row in today.head(TOP).itertuples():
     with st.container(border=True):
         left, middle, right = st.columns([3, 4, 2], vertical_alignment="center")
-        left.page_link("pages/practice.py", label=f"**{row.grid_cell or '–'}** · {ui.md_escape(row.name)}",
-                       query_params={"id": row.practice_id})
+        ui.practice_link(left, row.practice_id, f"**{row.grid_cell or '–'}** · {ui.md_escape(row.name)}",
+                         "today", view)
         middle.markdown(f"**{ui.md_escape(row.next_action)}** — {ui.md_escape(row.why)}")
         right.caption(f"engagement {row.engagement_score} · last activity {row.last_activity} · "
                       f"{row.velocity_24h} in 24 h")
 
-st.subheader(f"All {len(today):,} practices")
+st.subheader(("Your " if len(today) == 1 else "All ") + ui.count(len(today), "practice"))
 event = st.dataframe(
     today, key="today_table", on_select="rerun", selection_mode="single-row", hide_index=True, height=420,
     column_order=["name", "grid_cell", "engagement_score", "next_action", "last_activity", "velocity_24h",
@@ -64,4 +67,4 @@ event = st.dataframe(
 )
 rows = event.selection.rows if event else []
 if rows:
-    st.switch_page("pages/practice.py", query_params={"id": today.iloc[rows[0]]["practice_id"]})
+    ui.open_practice(today.iloc[rows[0]]["practice_id"], "today", view)

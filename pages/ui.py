@@ -7,8 +7,10 @@ sees fresh data right after any writer — this app, another session or the CLI 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, NoReturn
+from urllib.parse import parse_qsl, urlencode
 
 import pandas as pd
 import streamlit as st
@@ -17,7 +19,7 @@ from data.demo import ensure_sample_book
 from data.notion import NotionError, NotionSettings, PropertyMapping
 from data.notion.sync import Workbench
 from data.store import InvalidActiveConfig, Store, StoreError, default_db_path
-from data.views import picker_labels, prepare_leads
+from data.views import FILTER_KEYS, RETURN_PARAM, picker_labels, prepare_leads
 from scoring.config import ConfigError
 from scoring.features import FeatureTable
 from scoring.vector import BookScores, score_table
@@ -237,3 +239,103 @@ def remember(key: str, value: Any) -> None:
 
 def recall(key: str) -> Any:
     return st.session_state.pop(f"_flash_{key}", None)
+
+
+# ---- downloads ------------------------------------------------------------------------------------------
+
+
+def download(where: Any, label: str, data: Any, file_name: str, mime: str, *, key: str, **kwargs: Any) -> None:
+    """The one download button of the app: the file downloads and the page does not rerun. A rerun
+    would register deferred (callable) files under new ids, and a second button clicked within that
+    rerun would still hold its old id: nothing downloads (``MediaFileStorageError: Deferred file … not
+    found``, issue 9). ``data``: bytes, str, or a callable building them only when clicked."""
+    where.download_button(label, data, file_name, mime, key=key, on_click="ignore", **kwargs)
+
+
+# ---- keeping the place a practice was opened from ------------------------------------------------------
+
+# The Practice page carries the page it was opened from in this parameter (absent: Leads, as older
+# links have it), and that page's view — its own query string — in data.views.RETURN_PARAM. The
+# browser's Back lands on ``/<page>?id=…&from=…&via=…`` (an entry Streamlit's page switch leaves in
+# the history), where :func:`return_to_view` puts the view back; the “← Page” link goes straight to it.
+VIA_PARAM = "via"
+PRACTICE_PARAMS = ("id", RETURN_PARAM, VIA_PARAM)
+
+
+@dataclass(frozen=True)
+class ViewPage:
+    """A page that opens practices: its file, its name in links and the query keys that make its view."""
+
+    path: str
+    title: str
+    keys: tuple[str, ...]
+
+
+VIEW_PAGES = {
+    "leads": ViewPage("pages/leads.py", "Leads", FILTER_KEYS),
+    "today": ViewPage("pages/today.py", "Today", ("rep",)),
+    "whatif": ViewPage("pages/whatif.py", "What-if lab", ()),  # its controls live in the session
+}
+
+
+def view_query(page: str, pairs: Sequence[tuple[str, str]] = ()) -> str:
+    """The view of ``page`` as the query string carried in RETURN_PARAM (only the page's own keys)."""
+    keys = VIEW_PAGES[page].keys
+    return urlencode([(k, v) for k, v in pairs if k in keys])
+
+
+def view_pairs(page: str, query: str) -> list[tuple[str, str]]:
+    """A carried view back as (key, value) pairs; keys the page does not have are dropped."""
+    keys = VIEW_PAGES[page].keys
+    return [(k, v) for k, v in parse_qsl(query) if k in keys]
+
+
+def practice_query(practice_id: str, page: str, view: str = "") -> dict[str, str]:
+    """The Practice page's address parameters for ``practice_id`` opened from ``page`` showing ``view``."""
+    if page not in VIEW_PAGES:
+        raise ValueError(f"unknown page {page!r}: one of {', '.join(VIEW_PAGES)}")
+    return {"id": practice_id, RETURN_PARAM: view, VIA_PARAM: page}
+
+
+def open_practice(practice_id: str, page: str, view: str = "") -> NoReturn:
+    """Open the Practice page from ``page`` (a VIEW_PAGES name), keeping ``view`` for the way back."""
+    st.switch_page("pages/practice.py", query_params=practice_query(practice_id, page, view))
+
+
+def practice_link(where: Any, practice_id: str, label: str, page: str, view: str = "") -> None:
+    """A link to a practice (``label`` is Markdown, user text in it already escaped) that keeps the way back."""
+    where.page_link("pages/practice.py", label=label, query_params=practice_query(practice_id, page, view))
+
+
+def came_from() -> str:
+    """The page the practice on screen was opened from (a VIEW_PAGES name; Leads when unknown)."""
+    via = st.query_params.get(VIA_PARAM, "leads")
+    return via if via in VIEW_PAGES else "leads"
+
+
+def return_to_view(page: str, restore: Callable[[str], Sequence[tuple[str, str]]] | None = None) -> None:
+    """On ``page`` coming back from a practice (the browser's Back): drop the Practice page's parameters
+    and put the carried view back in the address, where the page's widgets (bound to it) read it.
+    ``restore`` turns the carried query into pairs, validating them (default: :func:`view_pairs`)."""
+    if not any(k in st.query_params for k in PRACTICE_PARAMS):
+        return
+    carried = st.query_params.get(RETURN_PARAM, "")
+    if st.query_params.get(VIA_PARAM, page) != page:
+        carried = ""  # another page's view: its keys mean nothing here
+    pairs = restore(carried) if restore else view_pairs(page, carried)
+    restored: dict[str, list[str]] = {}
+    for key, value in pairs:
+        restored.setdefault(key, []).append(value)
+    for key in PRACTICE_PARAMS:
+        if key in st.query_params:
+            del st.query_params[key]
+    if restored and not any(k in st.query_params for k in VIEW_PAGES[page].keys):
+        # The page's widgets are not bound yet in this run (the Practice page ran last), so the address
+        # may be set; they then start from it, as on any shared link.
+        st.query_params.update(restored)
+        st.rerun()  # widgets seed from the address a run starts with
+
+
+def count(n: int, singular: str, plural: str | None = None) -> str:
+    """``n`` with thousands separators and the word that agrees with it: "1 practice", "1,284 practices"."""
+    return f"{n:,} {singular if n == 1 else plural or singular + 's'}"

@@ -45,6 +45,8 @@ LOADED, GEN, RELOAD = "w_loaded", "w_gen", "w_reload"
 BANDS, SNAPSHOT = "w_bands_data", "w_snapshot"  # the band editor's data; the controls as last drawn
 CONFIRM = "w_confirm"  # the version whose Apply awaits confirmation
 TOP = "w_top"  # where the threshold sliders end now
+PICKED, PICKER_ACTIVE = "w_version", "w_version_active"  # the version picker; the active version it last saw
+SAVED = "whatif_saved"  # the outcome of a Save press, shown by the Save button after the rerun it causes
 ACTIVE_SOURCE = "the active configuration"
 # The points controls: (column, session key, lowest value, usual highest value) — the highest grows to
 # hold a loaded value beyond it.
@@ -182,7 +184,7 @@ def results(bench: Workbench, candidate: ScoringConfig) -> None:
     active = bench.config.config_version
     counts = tier_counts(before, after)
     st.subheader("On the whole book", anchor=False)
-    st.caption(f"{len(after):,} practices recomputed in {elapsed_ms:.1f} ms"
+    st.caption(f"{ui.count(len(after), 'practice')} recomputed in {elapsed_ms:.1f} ms"
                + (" (re-tiered: components unchanged)" if retiered else "")
                + f", compared with the active configuration {md(active)}.")
     for column, tier in zip(st.columns(len(TIER_ORDER)), TIER_ORDER, strict=True):
@@ -201,40 +203,57 @@ def results(bench: Workbench, candidate: ScoringConfig) -> None:
     whatif_evidence(bench, before, after)  # evidence before vs after (pages/evidence_panels.py)
     engagement_panels.whatif_grid(bench, bench.config, candidate, before, after)  # the grid before/after
     moved = movers(before, after)
-    st.markdown(f"**{len(moved):,} practices change tier**")
+    st.markdown(f"**{change_tier(len(moved))}**")
     if not moved.empty:
         names = ui.leads(bench).set_index("practice_id")["name"]
         shown = movers_table(moved, names)
-        st.dataframe(shown, hide_index=True, width="stretch", key="movers", placeholder="—",
-                     column_order=[c for c in shown.columns if c != "practice_id"])
-        if len(moved) > MOVERS_SHOWN:
-            st.caption(f"The {MOVERS_SHOWN} biggest score changes of {len(moved):,}; the download has them all.")
-        st.download_button("Download every practice that changes tier (CSV)",
-                           lambda: table_bytes(movers_table(moved, names, limit=None), "csv"),
-                           "tier-changes.csv", "text/csv", key="movers_csv")
+        event = st.dataframe(shown, hide_index=True, width="stretch", key="movers", placeholder="—",
+                             column_order=[c for c in shown.columns if c != "practice_id"],
+                             on_select="rerun", selection_mode="single-row")
+        rows = event.selection.rows if event else []
+        if rows:  # the practice opens; Back or “← What-if lab” returns to these controls (kept in the session)
+            ui.open_practice(shown["practice_id"].iloc[rows[0]], "whatif")
+        st.caption("Select a row to open that practice." if len(moved) <= MOVERS_SHOWN else
+                   f"The {MOVERS_SHOWN} biggest score changes of {len(moved):,}; the download has them all. "
+                   "Select a row to open that practice.")
+        ui.download(st, "Download every practice that changes tier (CSV)",
+                    lambda: table_bytes(movers_table(moved, names, limit=None), "csv"),
+                    "tier-changes.csv", "text/csv", key="movers_csv")
+
+
+def change_tier(n: int) -> str:
+    """"1 practice changes tier", "61 practices change tier"."""
+    return f"{ui.count(n, 'practice')} {'changes' if n == 1 else 'change'} tier"
 
 
 def save_form(bench: Workbench, candidate: ScoringConfig) -> None:
+    """The Save form; what a press did is said right under its button, whatever it was (a new version
+    survives the rerun that lists it under Versions, so it is kept for that run)."""
     st.subheader("Save these settings as a version", anchor=False)
     with st.form("save_version", clear_on_submit=False):
         c1, c2 = st.columns([1, 2])
         name = c1.text_input("Name", placeholder="e.g. spring-push", key="w_save_name")
         note = c2.text_input("Note (why)", placeholder="e.g. more Hot leads for the conference follow-up",
                              key="w_save_note")
-        if not st.form_submit_button("Save version"):
-            return
+        pressed = st.form_submit_button("Save version")
+    said = st.container()  # right under the button, for every outcome
+    flash = ui.recall(SAVED)
+    if flash:
+        said.success(md(flash))
+    if not pressed:
+        return
     same = same_settings(versions(bench.store), candidate)
     if same is not None:
-        st.info(f"These settings are already saved as {md(same.title())}: nothing new to save. "
-                "Choose it under Versions to compare or apply it.")
+        said.info(f"These settings are already saved as {md(same.title())}: nothing new to save. "
+                  "Choose it under Versions to compare or apply it.")
         return
     try:
         saved = bench.store.save_config(name, candidate, note)
     except ConfigError as exc:
-        st.error(" ".join(md(p) for p in problems_in_words(exc)))
+        said.error(" ".join(md(p) for p in problems_in_words(exc)))
         return
-    ui.remember("whatif", f"Saved as {saved.label}. Apply it under Versions to rescore the book with it.")
-    st.rerun()
+    ui.remember(SAVED, f"Saved as {saved.label}. Apply it under Versions to rescore the book with it.")
+    st.rerun()  # the new version is listed under Versions (outside this fragment)
 
 
 @st.fragment
@@ -281,9 +300,14 @@ def versions_section(bench: Workbench) -> None:
         hide_index=True, width="stretch", key="versions_table",
     )
     by_label = {v.label: v for v in listed}
-    pick = st.selectbox("Version", list(by_label), format_func=lambda label: by_label[label].title(), key="w_version")
-    chosen = by_label[pick]
     active = next(v for v in listed if v.active)
+    if st.session_state.get(PICKER_ACTIVE) != active.label or st.session_state.get(PICKED) not in by_label:
+        # The picker starts on the version in force, and follows it when it changes (an Apply here or in
+        # another session): a picker left on the old one would offer to apply it back (issue 9).
+        st.session_state[PICKED] = active.label
+        st.session_state[PICKER_ACTIVE] = active.label
+    pick = st.selectbox("Version", list(by_label), format_func=lambda label: by_label[label].title(), key=PICKED)
+    chosen = by_label[pick]
     c1, c2, c3 = st.columns(3)
     if c1.button("Load into the controls", key="load_version", width="stretch",
                  help="Show this version's settings in the controls above (nothing is applied)"):
@@ -321,14 +345,16 @@ def confirm_apply(bench: Workbench, chosen: Version, active: Version) -> None:
     moved = movers(before, after)
     counts = tier_counts(before, after)
     shifts = ", ".join(f"{t} {change_text(int(c))}" for t, c in counts["change"].items() if c)
-    st.markdown(f"**{md(chosen.label)}** replaces **{md(active.label)}** as the active configuration, and all "
-                f"{len(after):,} practices are rescored with it.")
-    st.markdown(f"**{len(moved):,} practices change tier**" + (f" ({shifts})." if shifts else "."))
+    st.markdown(f"**{md(chosen.label)}** replaces **{md(active.label)}** as the active configuration, and "
+                + ("the one practice is" if len(after) == 1 else f"all {len(after):,} practices are")
+                + " rescored with it.")
+    st.markdown(f"**{change_tier(len(moved))}**" + (f" ({shifts})." if shifts else "."))
     leads = ui.leads(bench)
     pages = int((leads["source"] == "notion").sum())
     if bench.notion_configured and pages:
         minutes = pages / 3 / 60
-        st.markdown(f"**Notion will be written:** the score properties of {pages:,} pages are updated (at Notion's "
+        st.markdown(f"**Notion will be written:** the score properties of {ui.count(pages, 'page')} are updated "
+                    "(at Notion's "
                     f"3 requests a second, about {max(minutes, 1):.0f} min; writes that fail are retried later).")
     else:
         st.markdown("**Notion will not be written:** "
@@ -371,6 +397,7 @@ if ui.leads(bench).empty:
 flash = ui.recall("whatif")
 if flash:
     st.success(md(flash))
+ui.return_to_view("whatif")  # back from a practice opened from the movers: the controls are in the session
 keep_controls_current(bench)
 lab(bench)
 versions_section(bench)
