@@ -20,6 +20,7 @@ from data.notion import NotionError, NotionSettings, PropertyMapping
 from data.notion.sync import Workbench
 from data.store import InvalidActiveConfig, Store, StoreError, default_db_path
 from data.views import FILTER_KEYS, RETURN_PARAM, picker_labels, prepare_leads
+from data.wording import count  # noqa: F401 — pages say ui.count; one rule in data/wording
 from scoring.config import ConfigError
 from scoring.features import FeatureTable
 from scoring.vector import BookScores, score_table
@@ -334,8 +335,3 @@ def return_to_view(page: str, restore: Callable[[str], Sequence[tuple[str, str]]
         # may be set; they then start from it, as on any shared link.
         st.query_params.update(restored)
         st.rerun()  # widgets seed from the address a run starts with
-
-
-def count(n: int, singular: str, plural: str | None = None) -> str:
-    """``n`` with thousands separators and the word that agrees with it: "1 practice", "1,284 practices"."""
-    return f"{n:,} {singular if n == 1 else plural or singular + 's'}"
