@@ -65,8 +65,8 @@ def prepare_leads(frame: pd.DataFrame) -> pd.DataFrame:
 FILTER_KEYS = ("tier", "owner", "min", "flags", "q", "cell", "min_eng", "action", "risk", "sort")
 NO_CELL = "No cell"  # the grid-cell filter's choice for practices without a cell (Failed, not scored)
 CELL_CHOICES = (*GRID_CELLS, NO_CELL)
-# The Practice page carries the Leads view it was opened from in this parameter (its query string), so
-# the browser's Back and the "← Leads" link return to exactly that view.
+# The Practice page carries the view it was opened from (Leads, Today, What-if: its query string) in this
+# parameter, so the browser's Back and the "← …" link return to exactly that view.
 RETURN_PARAM = "from"
 # Confidence flags as the Leads grid and filter show them: short enough to read in a column.
 FLAG_LABELS = {

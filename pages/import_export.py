@@ -53,8 +53,8 @@ if upload is not None:
         shown = preview.problems() if only_problems else preview.report
         st.dataframe(shown, hide_index=True, width="stretch", key="upload_report",
                      column_config={"row": st.column_config.NumberColumn("row", format="%d")})
-        if preview.importable and st.button(f"Import and score {preview.importable:,} practices", key="do_import",
-                                            type="primary"):
+        label = f"Import and score {ui.count(preview.importable, 'practice')}"
+        if preview.importable and st.button(label, key="do_import", type="primary"):
             with st.spinner("Importing and scoring…"):
                 report = import_preview(bench.store, preview)
             lines = [f"{report.headline(ui.md_escape(upload.name))}."]
@@ -74,7 +74,8 @@ st.subheader("Export")
 leads = ui.leads(bench)
 filters = LeadFilters.from_state(st.session_state)
 view = export_frame(filter_leads(leads, filters)) if not leads.empty else leads
-st.caption(f"The Leads view with its current filters ({ui.md_escape(filters.describe())}): {len(view):,} practices. "
+st.caption(f"The Leads view with its current filters ({ui.md_escape(filters.describe())}): "
+           f"{ui.count(len(view), 'practice')}. "
            "Cells that a spreadsheet would run as formulas are written as text.")
 c1, c2 = st.columns(2)
 ui.download(c1, "Download CSV", lambda: table_bytes(view, "csv"), "leads.csv", "text/csv", key="export_csv",
