@@ -360,7 +360,7 @@ class InvalidActiveConfig(ConfigError):
         self.label = label
         super().__init__(
             f"The active saved configuration {label} no longer validates ({problem}), so nothing is scored "
-            "with it: choose the SPEC defaults or another version in the app."
+            "with it: choose the SPEC defaults or another version in the app, or with `leadscore config use`."
         )
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from ..wording import count
 from .app import _print_report, fail, main, mapping_option, open_workbench, run_notion, store_config_option, write_bar
 
 
@@ -23,7 +24,7 @@ def demo(reset: bool, size: int, force: bool) -> None:
         # The sample was set aside by an import (your book replaces it): bring it back beside your book.
         report = load_sample_book(store, n=size)
         others = sum(sources.values())
-        click.echo(f"Sample book back beside your {others:,} practices: {report.summary()} → {store.path}")
+        click.echo(f"Sample book back beside your {count(others, 'practice')}: {report.summary()} → {store.path}")
         return
     if sources and not reset:
         click.echo(f"{store.path} already holds {sum(sources.values())} practices; use --reset to rebuild.")

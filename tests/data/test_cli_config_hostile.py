@@ -101,3 +101,49 @@ def test_a_saved_configuration_that_no_longer_validates_stops_every_command(
 def _scores(db: Path) -> list[tuple[object, ...]]:
     with sqlite3.connect(db) as conn:
         return conn.execute("SELECT practice_id, lead_score, scoring_timestamp FROM scores ORDER BY 1").fetchall()
+
+
+def test_the_way_out_from_the_shell_is_config_use(tmp_path: Path) -> None:
+    """A headless store leaves a version that no longer validates with `leadscore config use`: the
+    message names the command, `config list` marks the broken one, and `use defaults` rescores."""
+    db = tmp_path / "book.db"
+    env = {"LEADSCORE_DB": str(db)}
+    assert invoke("demo", "--size", "12", env=env).exit_code == 0
+    store = Store.open(db)
+    saved = store.save_config("spring", ScoringConfig().with_changes(decision_maker_points=20), activate=True)
+    store.close()
+    with sqlite3.connect(db) as conn:
+        settings = json.loads(conn.execute("SELECT config_json FROM configs").fetchone()[0])
+        settings["decision_maker_points"] = INT64_MAX
+        conn.execute("UPDATE configs SET config_json = ?", (json.dumps(settings),))
+    one_line_error(invoke("engagement", env=env), "leadscore config use")
+    listed = invoke("config", "list", env=env)
+    assert listed.exit_code == 0 and f"! {saved.label}" in listed.output and "* " not in listed.output
+    assert invoke("config", "use", "nope", env=env).exit_code == 2
+    used = invoke("config", "use", "defaults", env=env)
+    assert used.exit_code == 0, used.output
+    assert "SPEC defaults is in force" in used.output and "scored 12" in used.output
+    assert invoke("engagement", env=env).exit_code == 0
+    store = Store.open(db)
+    assert store.active_config() is None
+    assert store.query("SELECT label FROM configs")[0][0] == saved.label  # kept, untouched
+    store.close()
+
+
+def test_config_use_puts_a_saved_version_in_force_and_rescores(tmp_path: Path) -> None:
+    db = tmp_path / "book.db"
+    env = {"LEADSCORE_DB": str(db)}
+    assert invoke("demo", "--size", "12", env=env).exit_code == 0
+    store = Store.open(db)
+    saved = store.save_config("strict", ScoringConfig().with_changes(hot_tier_min=119, warm_tier_min=118))
+    store.close()
+    used = invoke("config", "use", saved.label, env=env)
+    assert used.exit_code == 0, used.output
+    store = Store.open(db)
+    active = store.active_config()
+    assert active is not None and active.label == saved.label
+    tiers = {r[0] for r in store.query("SELECT priority_tier FROM scores WHERE scoring_status = 'Scored'")}
+    assert "Hot" not in tiers and "Warm" not in tiers  # every practice rescored with the strict thresholds
+    listed = invoke("config", "list", env=env)
+    assert f"* {saved.label}" in listed.output
+    store.close()
