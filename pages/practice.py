@@ -38,7 +38,7 @@ def back_link(owners: list[str], max_score: int) -> None:
         back = LeadFilters.from_query(carried, owners=owners, max_score=max_score)
         pairs, shown = back.query_pairs(), back.describe() if back.active else ""
     else:
-        pairs = ui.view_pairs(via, carried)
+        pairs = ui.today_view(carried, owners) if via == "today" else ui.view_pairs(via, carried)
         shown = ", ".join(v for _, v in pairs)  # Today: the rep
     page = ui.VIEW_PAGES[via]
     st.page_link(page.path, label=f"← {page.title}" + (f" ({md(shown)})" if shown else ""), query_params=pairs)

@@ -18,7 +18,7 @@ if leads.empty:
 
 owners = owners_of(leads)
 # Back from a practice opened here: the rep chosen then (a name no longer in the book is dropped).
-ui.return_to_view("today", lambda query: [(k, v) for k, v in ui.view_pairs("today", query) if v in owners])
+ui.return_to_view("today", lambda query: ui.today_view(query, owners))
 rep = st.selectbox("I am", owners, index=None, key="rep", bind="query-params", placeholder="Choose yourself",
                    help="Remembered in the page address: bookmark it to come straight to your list.")
 if rep is None:

@@ -291,6 +291,13 @@ def view_pairs(page: str, query: str) -> list[tuple[str, str]]:
     return [(k, v) for k, v in parse_qsl(query) if k in keys]
 
 
+def today_view(query: str, owners: Sequence[str]) -> list[tuple[str, str]]:
+    """Today's carried view, validated: the first rep that is an owner in the book (one rep; an unknown
+    or repeated ``rep`` is dropped)."""
+    reps = [v for k, v in view_pairs("today", query) if k == "rep" and v in owners]
+    return [("rep", reps[0])] if reps else []
+
+
 def practice_query(practice_id: str, page: str, view: str = "") -> dict[str, str]:
     """The Practice page's address parameters for ``practice_id`` opened from ``page`` showing ``view``."""
     if page not in VIEW_PAGES:

@@ -44,6 +44,13 @@ def test_the_practice_links_back_to_today_with_the_rep(db: Path) -> None:  # noq
     back = links(at)[0]
     assert plain(back.label) == "← Today (Marcus Lee)"
     assert back.page.endswith("today") and back.query_string == "rep=Marcus+Lee"
+    # A carried view is validated as Today validates it: one rep, and only an owner in the book.
+    at = page("pages/practice.py", id="demo-0456", via="today", **{"from": "rep=a&rep=Marcus+Lee&rep=b"})
+    back = links(at)[0]
+    assert plain(back.label) == "← Today (Marcus Lee)" and back.query_string == "rep=Marcus+Lee"
+    at = page("pages/practice.py", id="demo-0456", via="today", **{"from": "rep=Nobody+Here"})
+    back = links(at)[0]
+    assert plain(back.label) == "← Today" and back.query_string == ""
 
 
 def test_back_on_today_restores_the_rep(db: Path) -> None:  # noqa: F811
