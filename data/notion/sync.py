@@ -260,7 +260,8 @@ class Workbench:
                 "(`leadscore demo` brings them back)."
             )
             report.notes.append(note)  # recorded with the run even when the pull fails after this batch
-            say(note)
+            # A step as it happens (the summary carries the note; a pull failing later still leaves this said)
+            say(f"setting the {set_aside:,} sample practices aside (`leadscore demo` brings them back)")
 
     def _schema_shape(self, schema: dict[str, Any]) -> dict[str, Any]:
         """The data source and, for every mapped property it has, its id and type: what must stay the same
