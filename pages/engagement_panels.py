@@ -388,7 +388,7 @@ def _latest_events(db_path: str, revision: int, _store: Any) -> pd.DataFrame:
 
 
 LATEST_EVENTS = 20  # events listed on Operations
-EVENTS_PREVIEW = "_events_preview"  # (file_id, PreparedEvents or the InputError) of the events upload
+EVENTS_PREVIEW = "_events_preview"  # ((file_id, store revision), (report, preview) or the InputError) of the upload
 EVENTS_ROUND = "events_upload_round"  # imports so far this session: the uploader's key generation
 
 
@@ -416,22 +416,27 @@ def events_import_section(bench: Workbench) -> None:
     if upload is None:
         st.session_state.pop(EVENTS_PREVIEW, None)
         return
-    # Read and checked once per uploaded file (its file_id: a new upload, even of the same name, is read
-    # again); every other rerun reuses the preview or the sentence saying why the file cannot be used.
+    # Read and checked once per uploaded file and store state (a new upload, or a write to the store that
+    # may change what is a duplicate, reads it again); every other rerun reuses the preview. Only the
+    # report and its counts stay in the session — not the rows (hundreds of MiB for a big file): Import
+    # reads the file again.
+    key = (upload.file_id, bench.store.revision())
     cached = st.session_state.get(EVENTS_PREVIEW)
-    if cached is None or cached[0] != upload.file_id:
+    if cached is None or cached[0] != key:
+        outcome: Any
         try:
-            outcome: Any = prepare_upload(upload.name, upload.getvalue())
+            prepared = prepare_upload(upload.name, upload.getvalue())
+            outcome = (prepared.report, prepared.preview(bench.store.stored_event_ids(r[0] for r in prepared.rows),
+                                                         set(bench.config.engagement.type_names),
+                                                         bench.store.known_practice_ids()))
+            del prepared
         except InputError as exc:
             outcome = exc
-        st.session_state[EVENTS_PREVIEW] = cached = (upload.file_id, outcome)
-    prepared = cached[1]
-    if isinstance(prepared, InputError):
-        st.error(f"This file cannot be imported: {ui.md_escape(prepared)}. Fix it and upload it again.")
+        st.session_state[EVENTS_PREVIEW] = cached = (key, outcome)
+    if isinstance(cached[1], InputError):
+        st.error(f"This file cannot be imported: {ui.md_escape(cached[1])}. Fix it and upload it again.")
         return
-    report = prepared.report
-    preview = prepared.preview(bench.store.stored_event_ids(r[0] for r in prepared.rows),
-                               set(bench.config.engagement.type_names), bench.store.known_practice_ids())
+    report, preview = cached[1]
     c1, c2, c3, c4, c5 = st.columns(5)
     c1.metric("New events", f"{preview.imported:,}")
     c2.metric("Duplicates", f"{preview.duplicates:,}")
@@ -450,7 +455,13 @@ def events_import_section(bench: Workbench) -> None:
                                     "field": "Field", "problem": "Problem"})
     fresh = preview.imported
     if fresh and st.button(f"Import {count(fresh, 'event')}", key="do_events_import", type="primary"):
-        done = store_events(bench.store, prepared, bench.config.engagement, source="file")
+        with st.spinner("Importing events…"):
+            try:  # read again: the rows are not kept between reruns
+                done = store_events(bench.store, prepare_upload(upload.name, upload.getvalue()),
+                                    bench.config.engagement, source="file")
+            except InputError as exc:  # cannot happen for a file read fine a moment ago; said if it does
+                st.error(f"This file cannot be imported: {ui.md_escape(exc)}.")
+                return
         lines = done.sentences()
         try:  # new activity may move practices into a rule's condition, as after `leadscore events import`
             lines.append(automation_sentence(run_automation(bench.store, bench.config,

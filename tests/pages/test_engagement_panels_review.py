@@ -172,3 +172,20 @@ def test_an_upload_with_a_deeply_nested_detail_is_previewed_and_stored_clipped(d
     no_exception(at)
     (detail,) = Store.open(db).query("SELECT detail FROM events WHERE event_id = 'deep'")[0]
     assert detail.count("[") == DETAIL_DEPTH and detail.endswith('"…"' + "]" * DETAIL_DEPTH)
+
+
+def test_the_session_keeps_the_events_preview_not_the_rows(db: Path, reads: list[str]) -> None:  # noqa: F811
+    """A big upload's rows (hundreds of MiB as Python objects) do not stay in the session between reruns:
+    only the report and its counts; Import reads the file again."""
+    from data.events.importer import PreparedEvents
+    from pages.engagement_panels import EVENTS_PREVIEW
+
+    at = page("pages/import_export.py")
+    events_uploader(at).set_value(("a.csv", GOOD, "text/plain")).run()
+    (_, outcome) = at.session_state[EVENTS_PREVIEW]
+    assert not any(isinstance(part, PreparedEvents) for part in outcome)
+    assert not any(isinstance(part, list) and part and isinstance(part[0], tuple) for part in outcome)
+    at.button(key="do_events_import").click().run()
+    no_exception(at)
+    assert reads == ["a.csv", "a.csv"]  # the preview, then the import
+    assert Store.open(db).stored_event_ids(["z1"]) == {"z1"}
