@@ -25,6 +25,9 @@ from .store import Store, percentiles
 
 T = TypeVar("T")
 SAVE_BATCH = 500  # practices per transaction: a killed run keeps what it finished
+# How many times a practice whose inputs changed while it was scored is scored again at once from its new
+# inputs before it is left (with its older score) for the next scoring to pick up.
+STALE_RESCORES = 3
 
 
 @dataclass
@@ -94,7 +97,7 @@ def _timed_scorer(durations: dict[str, float]) -> Callable[[Any, ScoringConfig],
 
 def score_practices(
     store: Store,
-    records: Sequence[tuple[str, Any]],
+    records: Sequence[tuple[str, Any, str]],
     *,
     config: ScoringConfig,
     trigger: str,
@@ -103,8 +106,14 @@ def score_practices(
     notion: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> None:
-    """Score ``records`` — (practice id, stored record) pairs — and save them (current score, history,
-    outbox) in batches. Outputs carry the store's id even when a record is too broken to name itself.
+    """Score ``records`` — (practice id, stored record, its inputs_hash) triples, as ``Store.scoring_inputs``
+    reads them — and save them (current score, history, outbox) in batches. Outputs carry the store's id
+    even when a record is too broken to name itself.
+
+    A practice whose inputs changed while it was scored (a sync or an import landed meanwhile) is not
+    saved with that stale score (``Store.save_scores``' ``scored_from``, issue 8): it is scored again at once
+    from its new inputs, up to ``STALE_RESCORES`` times; one still changing after that keeps its older
+    score, which ``Store.unscored_ids`` picks up, and the report's notes say so.
 
     ``notion`` turns on write-back: a practice is queued only when it has a page and its new values
     differ from the page's, as the store knows them when the batch is saved (``Store.save_scores``).
@@ -112,38 +121,74 @@ def score_practices(
     durations: dict[str, float] = {}
     orch = ScoringOrchestrator(config, scorer=_timed_scorer(durations))
     all_durations: list[float] = []
+    left_stale = 0
     for start in range(0, len(records), SAVE_BATCH):
-        pairs = records[start : start + SAVE_BATCH]
-        batch = [{**r, "triggered_by": _trigger_field(trigger)} if isinstance(r, dict) else r for _, r in pairs]
-        outputs = [o.model_dump(mode="json") for o in run_coroutine(orch.score_many(batch))]
-        for (pid, _), out in zip(pairs, outputs, strict=True):
-            out["practice_id"] = pid
-        batch_durations = [durations.get(o["practice_id"] or "", float(o["scoring_duration_ms"])) for o in outputs]
-        # Every Notion practice scored gets its outbox state set from the new score: queued when its
-        # page holds something else, a pending write cancelled when the page already holds it (a rescore
-        # back to Notion's values must not leave an older write to deliver — issue 8). Decided inside the
-        # save's transaction, against what the page holds then: a sync or a write landing while this
-        # batch was scored must not make the decision stale.
-        saved = store.save_scores(
-            outputs,
-            trigger=trigger,
-            run_id=run_id,
-            config_version=config.config_version,
-            durations_ms=batch_durations,
-            write_back=page_diff if notion else None,
-        )
-        report.queued += saved.queued
-        for out in outputs:
-            if out["scoring_status"] == "Failed":
-                report.errors[out["error_type"]] += 1
-            else:
-                report.tiers[out["priority_tier"]] += 1
-        report.total += len(outputs)
-        all_durations.extend(batch_durations)
+        pending = list(records[start : start + SAVE_BATCH])
+        for attempt in range(STALE_RESCORES + 1):
+            stale = _score_and_save(store, orch, durations, pending, config, trigger, run_id, report, notion,
+                                    all_durations)
+            if not stale:
+                break
+            if attempt == STALE_RESCORES:
+                left_stale += len(stale)
+                break
+            pending = store.scoring_inputs(stale)  # their inputs now (a practice removed meanwhile: gone)
         if progress is not None:
             progress(min(start + SAVE_BATCH, len(records)), len(records))
+    if left_stale:
+        report.notes.append(
+            f"{left_stale} practices changed every time they were scored; they keep their older score "
+            "and are scored again by the next sync or rescore"
+        )
     report.notes.append(_percentile_note(all_durations))
     report.durations_ms.extend(all_durations)
+
+
+def _score_and_save(
+    store: Store,
+    orch: ScoringOrchestrator,
+    durations: dict[str, float],
+    triples: Sequence[tuple[str, Any, str]],
+    config: ScoringConfig,
+    trigger: str,
+    run_id: int | None,
+    report: RunReport,
+    notion: bool,
+    all_durations: list[float],
+) -> list[str]:
+    """Score one batch and save it; count the saved outputs into ``report``. Returns the practices whose
+    outputs were stale (not saved, not counted)."""
+    batch = [{**r, "triggered_by": _trigger_field(trigger)} if isinstance(r, dict) else r for _, r, _ in triples]
+    outputs = [o.model_dump(mode="json") for o in run_coroutine(orch.score_many(batch))]
+    for (pid, _, _), out in zip(triples, outputs, strict=True):
+        out["practice_id"] = pid
+    batch_durations = [durations.get(o["practice_id"] or "", float(o["scoring_duration_ms"])) for o in outputs]
+    # Every Notion practice scored gets its outbox state set from the new score: queued when its
+    # page holds something else, a pending write cancelled when the page already holds it (a rescore
+    # back to Notion's values must not leave an older write to deliver — issue 8). Decided inside the
+    # save's transaction, against what the page holds then: a sync or a write landing while this
+    # batch was scored must not make the decision stale. Likewise whether each output still belongs
+    # to its practice's inputs (``scored_from``).
+    saved = store.save_scores(
+        outputs,
+        trigger=trigger,
+        run_id=run_id,
+        config_version=config.config_version,
+        durations_ms=batch_durations,
+        scored_from=[digest for _, _, digest in triples],
+        write_back=page_diff if notion else None,
+    )
+    report.queued += saved.queued
+    for out, history_id, ms in zip(outputs, saved, batch_durations, strict=True):
+        if history_id is None:  # stale: scored again from the new inputs, or left for the next scoring
+            continue
+        if out["scoring_status"] == "Failed":
+            report.errors[out["error_type"]] += 1
+        else:
+            report.tiers[out["priority_tier"]] += 1
+        report.total += 1
+        all_durations.append(ms)
+    return saved.stale
 
 
 def run_coroutine(coro: Coroutine[Any, Any, T]) -> T:
@@ -183,7 +228,7 @@ def score_stored(
     with ``notion``, queue write-backs for the pages whose score values change."""
     score_practices(
         store,
-        store.records_by_id(practice_ids),
+        store.scoring_inputs(practice_ids),
         config=config,
         trigger=trigger,
         run_id=report.run_id,

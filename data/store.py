@@ -342,10 +342,14 @@ SAMPLE_SOURCE = "demo"  # the built-in sample book's practices (data/demo.py); n
 PageDiff = Callable[[dict[str, Any], "dict[str, Any] | None"], dict[str, Any]]
 
 
-class SavedScores(list[int]):
-    """History ids of a ``save_scores`` call, in the order of its outputs, plus how many pages it queued."""
+class SavedScores(list[int | None]):
+    """History ids of a ``save_scores`` call, in the order of its outputs (None for a stale output, which
+    is not saved), plus how many pages it queued and which practices' outputs were stale."""
 
-    queued: int = 0
+    def __init__(self) -> None:
+        super().__init__()
+        self.queued = 0
+        self.stale: list[str] = []  # practices whose inputs changed after they were read for scoring
 
 
 class StoreError(Exception):
@@ -739,6 +743,13 @@ class Store:
         self, practice_ids: Iterable[str] | None = None, *, active_only: bool = True
     ) -> list[tuple[str, Any]]:
         """(practice id, stored record) pairs in store order; the id is the store's, whatever the record says."""
+        return [(pid, record) for pid, record, _ in self.scoring_inputs(practice_ids, active_only=active_only)]
+
+    def scoring_inputs(
+        self, practice_ids: Iterable[str] | None = None, *, active_only: bool = True
+    ) -> list[tuple[str, Any, str]]:
+        """(practice id, stored record, its inputs_hash) triples in store order, each read in one row: the
+        hash names the inputs a scoring of that record is made from (``save_scores``' ``scored_from``)."""
         where = ["in_trash = 0", "deleted = 0"] if active_only else []
         params: list[Any] = []
         wanted: set[str] | None = None
@@ -751,9 +762,11 @@ class Store:
                 params.extend(ids)
             else:  # more ids than one statement may carry: read all, keep the wanted ones
                 wanted = set(ids)
-        sql = "SELECT practice_id, record_json FROM practices" + (" WHERE " + " AND ".join(where) if where else "")
+        sql = "SELECT practice_id, record_json, inputs_hash FROM practices" + (
+            " WHERE " + " AND ".join(where) if where else ""
+        )
         rows = self.query(sql + " ORDER BY rowid", params)
-        return [(r[0], orjson.loads(r[1])) for r in rows if wanted is None or r[0] in wanted]
+        return [(r[0], orjson.loads(r[1]), r[2]) for r in rows if wanted is None or r[0] in wanted]
 
     def practice(self, practice_id: str) -> dict[str, Any] | None:
         rows = self.query("SELECT * FROM practices WHERE practice_id = ?", (practice_id,))
@@ -781,23 +794,34 @@ class Store:
         run_id: int | None,
         config_version: str,
         durations_ms: Sequence[float] | None = None,
-        outbox: dict[str, dict[str, Any]] | None = None,
+        scored_from: Sequence[str] | None = None,
         write_back: PageDiff | None = None,
     ) -> SavedScores:
         """Record scorings: append history, replace current scores, queue write-backs — atomically.
+
+        ``scored_from`` gives, in the order of ``outputs``, the inputs_hash each output was scored from, as
+        read with its record (``scoring_inputs``). An output whose practice's inputs changed since — a sync
+        or an import landed while it was scored — is stale (issue 8): it is not saved at all (no history
+        entry, since history is the course of the current score and "why did this score change" compares
+        its last entries; no current score; no write queued or cancelled), its history id is None and its
+        practice is listed in ``.stale``; the practice keeps its current score (or none), so while that
+        belongs to older inputs ``unscored_ids`` picks it up. Without ``scored_from`` the caller vouches that
+        the outputs were scored from the inputs stored now (it upserted and scored them in this
+        transaction, as the importer does).
 
         ``write_back`` (Notion write-back on): for every output of a Notion practice (source 'notion'),
         ``write_back(output, held)`` compares the new score with ``held`` — what its page is known to hold
         (``practices.notion_scores_json``), read inside this same transaction, so a sync or a delivered
         write landing while the batch was scored cannot make the decision stale (issue 8). A non-empty
         result queues the page (kept for the record; the write itself is computed when delivered), an
-        empty one cancels a pending write (the page already holds the new score).
+        empty one cancels a pending write (the page already holds the new score). Other practices keep
+        their outbox state.
 
-        ``outbox`` (the same decision made by the caller) maps practice id → the score values its page
-        lacks, or to an empty value to cancel; ``write_back`` decides for the Notion practices it covers.
-        Practices in neither keep their outbox state. Returns the history ids, in the order of
-        ``outputs``, with ``.queued`` (how many pages were queued).
+        Returns the history ids, in the order of ``outputs``, with ``.queued`` (how many pages were
+        queued) and ``.stale``. ValueError when ``scored_from`` and ``outputs`` differ in length.
         """
+        if scored_from is not None and len(scored_from) != len(outputs):
+            raise ValueError(f"save_scores: {len(outputs)} outputs but {len(scored_from)} scored_from hashes")
         now = utc_now_iso()
         ids = SavedScores()
         with self.write() as w:
@@ -815,9 +839,12 @@ class Store:
                     hashes[pid] = digest
                     if source == NOTION_SOURCE:
                         held[pid] = orjson.loads(notion_json) if notion_json else None
-            decided: dict[str, dict[str, Any]] = dict(outbox or {})
             for i, out in enumerate(outputs):
                 pid = out["practice_id"]
+                if scored_from is not None and scored_from[i] != hashes.get(pid):
+                    ids.append(None)  # scored from inputs that are no longer the practice's: not its score
+                    ids.stale.append(pid)
+                    continue
                 flags = orjson.dumps(out["confidence_flags"]).decode()
                 duration = durations_ms[i] if durations_ms is not None else float(out["scoring_duration_ms"])
                 cursor = w.execute(
@@ -886,10 +913,9 @@ class Store:
                     ),
                 )
                 if write_back is not None and pid in held:
-                    decided[pid] = write_back(out, held[pid])
-                if pid in decided:
-                    if decided[pid]:
-                        _queue(w, pid, history_id, decided[pid], now)
+                    values = write_back(out, held[pid])
+                    if values:
+                        _queue(w, pid, history_id, values, now)
                         ids.queued += 1
                     else:  # the new score is what the page already holds: nothing left to write
                         w.execute("DELETE FROM outbox WHERE practice_id = ?", (pid,))

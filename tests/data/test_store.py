@@ -24,19 +24,25 @@ from tests.data.conftest import output_for, practice_row
 TABLES = {"practices", "scores", "score_history", "runs", "configs", "outbox", "state"}
 
 
+def _page_lacks_the_score(out: dict[str, Any], held: dict[str, Any] | None) -> dict[str, Any]:
+    """A write-back decision for a page that never holds the new score: queue its lead score."""
+    return {"lead_score": out["lead_score"]}
+
+
 def _save(store: Store, practice_id: str, *, outbox: bool = False, trigger: str = "manual", **changes: Any) -> int:
-    """Upsert a practice and record one scoring of it; returns the history id."""
-    row = practice_row(practice_id, **changes)
+    """Upsert a Notion practice and record one scoring of it (its write queued with ``outbox``); returns the
+    history id."""
+    row = practice_row(practice_id, source="notion", **changes)
     store.upsert_practices([row])
     out = output_for(row["record"])
-    props = {"lead_score": out["lead_score"]} if outbox else None
     [history_id] = store.save_scores(
         [out],
         trigger=trigger,
         run_id=None,
         config_version="default",
-        outbox={practice_id: props} if props else None,
+        write_back=_page_lacks_the_score if outbox else None,
     )
+    assert history_id is not None
     return history_id
 
 
@@ -176,7 +182,7 @@ def test_score_history_refuses_update_and_delete(store: Store) -> None:
 
 
 def test_save_scores_writes_history_current_and_outbox(store: Store) -> None:
-    rows = [practice_row("a"), practice_row("b", rating=5.0)]
+    rows = [practice_row("a", source="notion"), practice_row("b", rating=5.0)]  # only "a" has a page
     store.upsert_practices(rows)
     outs = [output_for(r["record"]) for r in rows]
     ids = store.save_scores(
@@ -184,7 +190,7 @@ def test_save_scores_writes_history_current_and_outbox(store: Store) -> None:
         trigger="auto",
         run_id=7,
         config_version="default",
-        outbox={"a": {"lead_score": outs[0]["lead_score"]}},
+        write_back=_page_lacks_the_score,
     )
     assert len(ids) == 2 and ids[0] < ids[1]
     history = store.frame("SELECT * FROM score_history ORDER BY id")
@@ -205,19 +211,23 @@ def test_save_scores_writes_history_current_and_outbox(store: Store) -> None:
 
 
 def test_save_scores_is_atomic_when_it_fails_midway(store: Store) -> None:
-    rows = [practice_row("a"), practice_row("b")]
+    rows = [practice_row("a", source="notion"), practice_row("b", source="notion")]
     store.upsert_practices(rows)
     before = store.revision()
     outs = [output_for(r["record"]) for r in rows]
+
+    def unserialisable_for_b(out: dict[str, Any], held: dict[str, Any] | None) -> dict[str, Any]:
+        return {"lead_score": 1 if out["practice_id"] == "a" else object()}
+
     # The second practice's outbox payload cannot be serialised: history and current score of both
-    # practices were already inserted inside the transaction when this fails.
+    # practices, and the first one's write, were already inserted inside the transaction when this fails.
     with pytest.raises(TypeError):
         store.save_scores(
             outs,
             trigger="manual",
             run_id=None,
             config_version="default",
-            outbox={"a": {"lead_score": 1}, "b": {"lead_score": object()}},
+            write_back=unserialisable_for_b,
         )
     assert store.history_count() == 0
     assert store.query("SELECT COUNT(*) FROM scores")[0][0] == 0
@@ -238,6 +248,51 @@ def test_save_scores_rolls_back_on_a_bad_output(store: Store) -> None:
         store.save_scores([good, bad], trigger="manual", run_id=None, config_version="default")
     assert store.history_count() == 0
     assert store.score("a") is None
+
+
+def test_an_output_scored_from_replaced_inputs_is_not_saved(store: Store) -> None:
+    """Issue 8: an output scored from inputs a sync or import has since replaced is stale — not the current
+    score, not in history, and neither queues nor cancels a Notion write; the practice stays unscored."""
+    first = _save(store, "p1", outbox=True)  # current score of the old inputs; its write pending
+    old_hash = store.practice("p1")["inputs_hash"]
+    old_out = output_for(practice_row("p1")["record"])
+    store.upsert_practices([practice_row("p1", source="notion", rating=3.0)])  # new inputs land
+    assert store.practice("p1")["inputs_hash"] != old_hash
+
+    for decision in (_page_lacks_the_score, lambda out, held: {}):  # would queue / would cancel
+        saved = store.save_scores(
+            [old_out], trigger="rescore", run_id=None, config_version="default", scored_from=[old_hash],
+            write_back=decision,
+        )
+        assert list(saved) == [None] and saved.stale == ["p1"] and saved.queued == 0
+        assert store.history("p1")["id"].tolist() == [first]
+        current = store.score("p1")
+        assert current["history_id"] == first and current["inputs_hash"] == old_hash
+        assert [o["history_id"] for o in store.outbox()] == [first]
+        assert store.unscored_ids() == ["p1"]
+
+
+def test_a_batch_saves_its_current_outputs_and_skips_only_the_stale_ones(store: Store) -> None:
+    rows = [practice_row("a"), practice_row("b"), practice_row("c")]
+    store.upsert_practices(rows)
+    read = store.scoring_inputs(["a", "b", "c", "gone"])
+    assert [pid for pid, _, _ in read] == ["a", "b", "c"]
+    outs = [output_for(record) for _, record, _ in read]
+    store.upsert_practices([practice_row("b", reviews_count=900)])  # b's inputs change while scored
+    ghost = {**output_for(practice_row("ghost")["record"]), "practice_id": "ghost"}  # removed meanwhile
+
+    saved = store.save_scores(
+        [*outs, ghost], trigger="auto", run_id=None, config_version="default",
+        scored_from=[digest for _, _, digest in read] + ["a-hash-no-practice-has"],
+    )
+
+    assert saved[0] is not None and saved[1] is None and saved[2] is not None and saved[3] is None
+    assert saved.stale == ["b", "ghost"]
+    assert store.score("b") is None and store.score("ghost") is None and store.history("ghost").empty
+    assert store.score("a")["inputs_hash"] == read[0][2] and store.score("c")["history_id"] == saved[2]
+    assert store.unscored_ids() == ["b"]
+    with pytest.raises(ValueError, match="3 outputs but 2"):
+        store.save_scores(outs, trigger="auto", run_id=None, config_version="default", scored_from=["x", "y"])
 
 
 def test_newer_score_replaces_a_pending_outbox_entry(store: Store) -> None:
@@ -582,10 +637,12 @@ def test_an_empty_file_becomes_a_store(tmp_path: Path) -> None:
 def test_a_rescore_back_to_what_the_page_holds_cancels_the_pending_write(store: Store) -> None:
     first = _save(store, "p1", outbox=True)
     assert [o["history_id"] for o in store.outbox()] == [first]
-    row = practice_row("p1")
+    row = practice_row("p1", source="notion")
     out = output_for(row["record"])
-    store.save_scores([out], trigger="rescore", run_id=None, config_version="default", outbox={"p1": {}})
-    assert store.outbox() == []
+    saved = store.save_scores(
+        [out], trigger="rescore", run_id=None, config_version="default", write_back=lambda out, held: {}
+    )
+    assert store.outbox() == [] and saved.queued == 0
 
 
 def test_a_late_write_of_an_older_score_re_queues_the_page(store: Store) -> None:

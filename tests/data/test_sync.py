@@ -381,7 +381,7 @@ def test_pending_writes_for_trashed_or_deleted_pages_are_dropped_and_reported(
             trigger="manual",
             run_id=None,
             config_version="default",
-            outbox={pid: {"lead_score": 1}},
+            write_back=lambda out, held: {"lead_score": 1},
         )
     notion_fake.trash_page(trashed)
     notion_fake.delete_page(deleted)
