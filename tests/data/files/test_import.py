@@ -174,7 +174,7 @@ def test_importing_into_the_sample_book_sets_it_aside(tmp_path: Path, db: Path) 
     assert store.outbox() == []
     assert store.history_count() == history + 1  # the sample's history stays (append-only)
     back = run("demo", "--size", "40")
-    assert back.exit_code == 0 and "Sample book back beside your 1 practices" in back.stdout
+    assert back.exit_code == 0 and "Sample book back beside your 1 practice:" in back.stdout
     assert store.sources() == {"import": 1, "demo": 40}
 
 
