@@ -234,6 +234,7 @@ def _drop(bench: Workbench, report: RunReport, pid: str, items: list[dict[str, A
         bench.store.property_write_failed(pid, item, f"the page {gone}; dropped the write", drop=True)
     report.failures.append(f"{pid}: the page {gone}; dropped its automation property writes")
 
+
 def _refused(exc: BaseException) -> bool:
     """Notion answered that this request can never succeed as it is (400: a validation error, an invalid
     request) — unlike 401/403 (access, fixed elsewhere), 404 (gone) or transient errors."""
