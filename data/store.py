@@ -1494,60 +1494,73 @@ class Store:
         return [dict(r) | {"value": orjson.loads(r["value_json"])} for r in rows
                 if practice_ids is None or r["practice_id"] in practice_ids]
 
+    # What was sent is identified by everything a newer value changes (issue 11 review): an outcome of a
+    # send applies only while the row still holds that value, never to a value queued meanwhile.
+    _SENT_ROW = "practice_id = ? AND property = ? AND value_json = ? AND log_id IS ? AND queued_at = ?"
+
+    @staticmethod
+    def _sent_key(practice_id: str, item: Mapping[str, Any]) -> tuple[Any, ...]:
+        return (practice_id, item["property"], item["value_json"], item["log_id"], item["queued_at"])
+
     def property_writes_done(self, practice_id: str, written: Iterable[Mapping[str, Any]]) -> None:
         """Property writes (rows of :meth:`property_writes`) reached the page: each is dropped and its
-        firing logged done — unless a newer value replaced it meanwhile (then that one waits)."""
+        firing logged done — unless a newer value replaced it meanwhile (then that one waits, and the
+        older firing stays logged ``replaced``)."""
         now = utc_now_iso()
         with self.write() as w:
             for item in written:
-                w.execute(  # a newer value queued meanwhile has another log id and time: it stays
-                    """DELETE FROM property_outbox WHERE practice_id = ? AND property = ? AND value_json = ?
-                       AND log_id IS ? AND queued_at = ?""",
-                    (practice_id, item["property"], item["value_json"], item["log_id"], item["queued_at"]),
-                )
-                if item["log_id"] is not None:
+                dropped = w.execute(f"DELETE FROM property_outbox WHERE {self._SENT_ROW}",
+                                    self._sent_key(practice_id, item)).rowcount
+                if dropped and item["log_id"] is not None:
                     w.execute(
                         "UPDATE automation_log SET status = 'done', done_at = ?, last_error = NULL, "
                         "attempts = attempts + 1 WHERE id = ? AND status != 'replaced'",
                         (now, item["log_id"]),
                     )
 
-    def property_write_failed(self, practice_id: str, prop: str, error: str, *, drop: bool = False) -> None:
-        """A property write did not land: keep it queued with Notion's message for the next delivery (or
-        ``drop`` it when the page is gone); its automation log row says why."""
+    def property_write_failed(
+        self, practice_id: str, item: Mapping[str, Any], error: str, *, drop: bool = False
+    ) -> bool:
+        """A property write (a row of :meth:`property_writes`) did not land: keep it queued with Notion's
+        message for the next delivery (or ``drop`` it when the page is gone); its automation log row says
+        why. Nothing changes when a newer value replaced it meanwhile (that one is still to be sent).
+        Returns whether the row still held the value sent."""
+        now = utc_now_iso()
         with self.write() as w:
-            row = w.execute(
-                "SELECT log_id FROM property_outbox WHERE practice_id = ? AND property = ?", (practice_id, prop)
-            ).fetchone()
             if drop:
-                w.execute("DELETE FROM property_outbox WHERE practice_id = ? AND property = ?", (practice_id, prop))
+                cursor = w.execute(f"DELETE FROM property_outbox WHERE {self._SENT_ROW}",
+                                   self._sent_key(practice_id, item))
             else:
-                w.execute(
-                    """UPDATE property_outbox SET attempts = attempts + 1, last_error = ?, last_attempt_at = ?
-                       WHERE practice_id = ? AND property = ?""",
-                    (error[:1000], utc_now_iso(), practice_id, prop),
+                cursor = w.execute(
+                    f"""UPDATE property_outbox SET attempts = attempts + 1, last_error = ?, last_attempt_at = ?
+                       WHERE {self._SENT_ROW}""",
+                    (error[:1000], now, *self._sent_key(practice_id, item)),
                 )
-            if row and row[0] is not None:
+            if cursor.rowcount and item["log_id"] is not None:
                 w.execute(
                     "UPDATE automation_log SET status = ?, attempts = attempts + 1, last_error = ? WHERE id = ?",
-                    ("failed" if drop else "queued", error[:1000], row[0]),
+                    ("failed" if drop else "queued", error[:1000], item["log_id"]),
                 )
+            return bool(cursor.rowcount)
 
-    def property_write_blocked(self, practice_id: str, prop: str, reason: str, blocked_on: str) -> None:
-        """Notion cannot take this write as it is set up now (``reason``, a sentence): it is not sent
-        again while the property's schema stays ``blocked_on`` (JSON) and no newer value replaces it;
-        its firing is logged ``failed`` with the reason."""
+    def property_write_blocked(self, practice_id: str, item: Mapping[str, Any], reason: str, blocked_on: str) -> bool:
+        """Notion cannot take this write (a row of :meth:`property_writes`) as it is set up now
+        (``reason``, a sentence): it is not sent again while the property's schema stays ``blocked_on``
+        (JSON) and no newer value replaces it; its firing is logged ``failed`` with the reason. Nothing
+        changes when a newer value replaced it meanwhile (that one is judged on its own). Returns whether
+        the row still held the value judged."""
         with self.write() as w:
-            w.execute(
-                """UPDATE property_outbox SET blocked = ?, blocked_on = ?, last_error = ?, last_attempt_at = ?,
-                       attempts = attempts + 1 WHERE practice_id = ? AND property = ?""",
-                (reason[:1000], blocked_on, reason[:1000], utc_now_iso(), practice_id, prop),
+            cursor = w.execute(
+                f"""UPDATE property_outbox SET blocked = ?, blocked_on = ?, last_error = ?, last_attempt_at = ?,
+                       attempts = attempts + 1 WHERE {self._SENT_ROW}""",
+                (reason[:1000], blocked_on, reason[:1000], utc_now_iso(), *self._sent_key(practice_id, item)),
             )
-            w.execute(
-                """UPDATE automation_log SET status = 'failed', attempts = attempts + 1, last_error = ?
-                   WHERE id = (SELECT log_id FROM property_outbox WHERE practice_id = ? AND property = ?)""",
-                (reason[:1000], practice_id, prop),
-            )
+            if cursor.rowcount and item["log_id"] is not None:
+                w.execute(
+                    "UPDATE automation_log SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?",
+                    (reason[:1000], item["log_id"]),
+                )
+            return bool(cursor.rowcount)
 
     def property_outbox_summary(self) -> dict[str, Any]:
         """The automation property writes waiting: ``size``, ``oldest`` (queued_at), ``oldest_error``,

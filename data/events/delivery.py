@@ -28,7 +28,7 @@ from notion_client import APIResponseError
 from notion_client.errors import HTTPResponseError, RequestTimeoutError
 
 from ..notion.gateway import describe_error, is_transient
-from ..notion.settings import NotionError
+from ..notion.gone import GONE_PHRASE, mark_if_gone
 from ..notion.writers import PAYLOAD_WRITERS, missing_status_option
 from .automation import protected_reason
 
@@ -140,8 +140,8 @@ def deliver_property_writes(
                 continue
             why = unwritable_property(name, item["value"], prop, bench)
             if why:
-                store.property_write_blocked(pid, name, why, schema_signature(prop))
-                waiting[why] += 1
+                if store.property_write_blocked(pid, item, why, schema_signature(prop)):
+                    waiting[why] += 1  # (a value queued meanwhile is judged by the next delivery)
                 continue
             due.append(item)
         if not due:
@@ -164,7 +164,10 @@ def _send(
     props: Mapping[str, Any],
     waiting: Counter[str],
 ) -> str:
-    """One PATCH for ``due`` (one page's writes). Returns "ok", "transient", "failed" or "gone"."""
+    """One PATCH for ``due`` (one page's writes). Returns "ok", "transient", "failed" or "gone".
+
+    Every outcome is recorded against the value sent: one queued meanwhile is left for the next
+    delivery (Store.property_writes_done / _failed / _blocked)."""
     store = bench.store
     body = {i["property"]: property_payload(props[i["property"]]["type"], i["value"]) for i in due}
     try:
@@ -172,23 +175,20 @@ def _send(
     except Exception as exc:
         if not isinstance(exc, APIResponseError | HTTPResponseError | RequestTimeoutError | httpx.HTTPError):
             raise  # a bug, not Notion
-        gone = _page_gone(bench, exc)
+        gone = mark_if_gone(store, bench.gateway, pid, exc)  # flagged just as a score write would
         if gone:
-            for item in due:
-                store.property_write_failed(pid, item["property"], f"the page {gone}; dropped the write", drop=True)
-            report.failures.append(f"{pid}: the page {gone}; dropped its automation property writes")
+            _drop(bench, report, pid, due, gone)
             return "gone"
         if _refused(exc):
-            if len(due) > 1:  # which property Notion refused: each alone, once
-                outcomes = [_send(bench, report, pid, [item], props, waiting) for item in due]
-                return "ok" if "ok" in outcomes else "failed"
+            if len(due) > 1:
+                return _send_each(bench, report, pid, due, props, waiting)
             why = f"Notion refused it: {describe_error(exc)}"
-            store.property_write_blocked(pid, due[0]["property"], why, schema_signature(props.get(due[0]["property"])))
-            waiting[why] += 1
+            if store.property_write_blocked(pid, due[0], why, schema_signature(props.get(due[0]["property"]))):
+                waiting[why] += 1
             return "failed"
         error = describe_error(exc)
         for item in due:
-            store.property_write_failed(pid, item["property"], error)
+            store.property_write_failed(pid, item, error)
         report.write_failures += len(due)
         report.failures.append(f"{pid}: {error}")
         return "transient" if is_transient(exc) else "failed"
@@ -197,22 +197,45 @@ def _send(
     return "ok"
 
 
+def _send_each(
+    bench: Workbench,
+    report: RunReport,
+    pid: str,
+    due: list[dict[str, Any]],
+    props: Mapping[str, Any],
+    waiting: Counter[str],
+) -> str:
+    """Notion refused a page's PATCH of several properties: which one? Each is sent alone, once. A
+    transient failure among them (Notion went down meanwhile) stops the rest — they stay queued untried —
+    and is the page's outcome, so it counts toward GIVE_UP_AFTER like any other; else "ok" when one
+    landed, "gone" when the page went, otherwise "failed"."""
+    outcomes: list[str] = []
+    for position, item in enumerate(due):
+        outcome = _send(bench, report, pid, [item], props, waiting)
+        outcomes.append(outcome)
+        if outcome == "transient":
+            untried = len(due) - position - 1
+            report.write_failures += untried
+            if untried:
+                report.failures.append(f"{pid}: {untried} more automation property writes stay queued untried")
+            return "transient"
+        if outcome == "gone":  # the rest were for the same page: dropped unsent
+            trashed = (bench.store.practice(pid) or {}).get("in_trash")
+            _drop(bench, report, pid, due[position + 1:], GONE_PHRASE["trashed" if trashed else "deleted"])
+            return "gone"
+    return "ok" if "ok" in outcomes else "failed"
+
+
+def _drop(bench: Workbench, report: RunReport, pid: str, items: list[dict[str, Any]], gone: str) -> None:
+    """The page is gone (``gone``: how a report says it): its writes are dropped, their firings failed."""
+    if not items:
+        return
+    for item in items:
+        bench.store.property_write_failed(pid, item, f"the page {gone}; dropped the write", drop=True)
+    report.failures.append(f"{pid}: the page {gone}; dropped its automation property writes")
+
+
 def _refused(exc: BaseException) -> bool:
     """Notion answered that this request can never succeed as it is (400: a validation error, an invalid
     request) — unlike 401/403 (access, fixed elsewhere), 404 (gone) or transient errors."""
     return isinstance(exc, APIResponseError) and exc.status == 400
-
-
-def _page_gone(bench: Workbench, exc: BaseException) -> str | None:
-    if not isinstance(exc, APIResponseError):
-        return None
-    if exc.status == 400 and "archived" in str(exc).lower():
-        return "is in the trash"
-    if exc.status == 404:
-        if not bench.gateway.database_reachable():  # lost access to the whole database: keep everything
-            raise NotionError(
-                f"the integration can no longer see database {bench.settings.database_id} (Notion answers 404); "
-                "share it with the integration again — nothing was dropped"
-            )
-        return "no longer exists"
-    return None

@@ -33,6 +33,7 @@ from ..events.hooks import after_scoring
 from ..scoring_runs import RunReport, active_config, recorded_run, score_stored
 from ..store import Store
 from .gateway import NotionGateway, describe_error, is_transient, maybe_applied
+from .gone import mark_if_gone, require_database_access
 from .mapping import SCORE_OPTIONS, SCORE_TYPES, SCORE_WRITABLE_TYPES, PropertyMapping
 from .properties import changed_values, field_rows, read_page, schema_report, score_values
 from .settings import NotionError, NotionSettings
@@ -416,11 +417,9 @@ class Workbench:
             except Exception as exc:
                 if not isinstance(exc, APIResponseError | HTTPResponseError | RequestTimeoutError | httpx.HTTPError):
                     raise  # a bug, not Notion: let it surface
-                gone = self._page_gone(exc)
-                if gone is not None:  # nothing to write to any more: report and drop the write
-                    self.store.mark_gone([pid], trashed=gone == "trashed")
-                    why = "no longer exists" if gone == "deleted" else "is in the trash"
-                    report.failures.append(f"{pid}: the page {why}; dropped its pending write")
+                gone = mark_if_gone(self.store, self.gateway, pid, exc)
+                if gone is not None:  # nothing to write to any more: flagged, its write dropped and reported
+                    report.failures.append(f"{pid}: the page {gone}; dropped its pending write")
                     continue
                 error = describe_error(exc)
                 streak = streak + 1 if is_transient(exc) else 0
@@ -466,27 +465,6 @@ class Workbench:
                 "setup` (or fix the mapping) — the writes stay queued"
             )
         return schema
-
-    def _page_gone(self, exc: BaseException) -> str | None:
-        """'deleted' or 'trashed' when a write failed because its page is not there to write to.
-
-        Notion also answers 404 when the integration lost access to the whole database; that is not a
-        deleted page, so the database is checked before anything is dropped."""
-        if not isinstance(exc, APIResponseError):
-            return None
-        if exc.status == 400 and "archived" in str(exc).lower():
-            return "trashed"
-        if exc.status == 404:
-            self._require_database_access()
-            return "deleted"
-        return None
-
-    def _require_database_access(self) -> None:
-        if not self.gateway.database_reachable():
-            raise NotionError(
-                f"the integration can no longer see database {self.settings.database_id} (Notion answers 404); "
-                "share the database with the integration again (README, Notion setup step 2) — nothing was dropped"
-            )
 
     # ---- rescore ----------------------------------------------------------------------------------
 
@@ -573,7 +551,7 @@ class Workbench:
             self.store.mark_gone(trashed, trashed=True)
             report.notes.append(f"in the Notion trash: {', '.join(trashed)}")
         if deleted:
-            self._require_database_access()
+            require_database_access(self.gateway)
             self.store.mark_gone(deleted, trashed=False)
             report.notes.append(f"not in Notion any more: {', '.join(deleted)}")
 

@@ -13,8 +13,11 @@ import pytest
 from click.testing import Result
 
 from data.events.automation import AutomationError, RuleSet
+from data.events.delivery import deliver_property_writes
 from data.notion import PropertyMapping
-from data.notion.sync import Workbench
+from data.notion.settings import NotionError
+from data.notion.sync import GIVE_UP_AFTER, Workbench
+from data.scoring_runs import RunReport
 from data.store import Store
 from tests.data.conftest import make_bench, schema_spec
 from tests.data.test_cli_store import fast_cli_gateway, notion_env, run  # noqa: F401 (fixtures)
@@ -281,7 +284,8 @@ def test_a_value_queued_while_an_older_one_was_being_sent_is_kept(store: Store) 
 
 def test_a_newer_value_forgets_why_the_older_one_was_blocked(store: Store) -> None:
     store.queue_property_write("p1", "Due", "soon")
-    store.property_write_blocked("p1", "Due", "'Due' is a number property and 'soon' is not a number",
+    [judged] = store.property_writes()
+    store.property_write_blocked("p1", judged, "'Due' is a number property and 'soon' is not a number",
                                  '{"number":{"format":"number"},"type":"number"}')
     assert store.outbox_summary()["blocked_reasons"] == {"'Due' is a number property and 'soon' is not a number": 1}
     store.queue_property_write("p1", "Due", "3")
@@ -308,3 +312,155 @@ def test_when_notion_is_down_property_writes_wait_untried_after_the_scores_gave_
     bench.push()
     assert [notion_fake.plain(p)["Risk"] for p in ids] == ["high"] * 5
     assert store.outbox_summary()["size"] == 0
+
+
+# ---- an outcome applies only to the value that was sent (issue 11 review) ----------------------------------
+
+
+def fire(store: Store, rule_id: str, pid: str, prop: str, value: str) -> int:
+    """One automation firing that queues ``value`` for ``prop`` of ``pid``'s page; its log id."""
+    [(log_id, _)] = store.automation_fire(rule_id, "2026-11-30", [pid], {pid: {"notion_page": pid, "value": value}},
+                                          "notion_property", prop, "2026-11-30T09:00:00+00:00")
+    return log_id
+
+
+def statuses(store: Store) -> dict[str, tuple[str, Any]]:
+    return {r[0]: (r[1], r[2]) for r in store.query("SELECT rule_id, status, last_error FROM automation_log")}
+
+
+def test_an_older_values_refusal_does_not_block_the_newer_value(store: Store) -> None:
+    fire(store, "older", "p1", "Next Action", "Bad,Value")
+    [sent] = store.property_writes()  # read as pending, then another process fires meanwhile
+    fire(store, "newer", "p1", "Next Action", "Good")
+    assert not store.property_write_blocked("p1", sent, "Notion refused it: Notion 400 validation_error: …", "null")
+    [row] = store.property_writes()
+    assert (row["value"], row["blocked"], row["last_error"], row["attempts"]) == ("Good", None, None, 0)
+    assert statuses(store)["newer"] == ("queued", None)  # still to be sent, not logged failed
+    assert statuses(store)["older"][0] == "replaced"
+
+
+@pytest.mark.parametrize("drop", [False, True], ids=["transient", "page-gone"])
+def test_an_older_values_failure_does_not_touch_the_newer_value(store: Store, drop: bool) -> None:
+    fire(store, "older", "p1", "Next Action", "Call today")
+    [sent] = store.property_writes()
+    fire(store, "newer", "p1", "Next Action", "Nurture")
+    assert not store.property_write_failed("p1", sent, "Notion 503 service_unavailable", drop=drop)
+    [row] = store.property_writes()
+    assert (row["value"], row["last_error"], row["attempts"]) == ("Nurture", None, 0)
+    assert statuses(store)["newer"] == ("queued", None)
+    assert statuses(store)["older"][0] == "replaced"
+
+
+def test_outcomes_still_apply_to_the_value_sent_when_nothing_replaced_it(store: Store) -> None:
+    fire(store, "only", "p1", "Next Action", "Call today")
+    [sent] = store.property_writes()
+    assert store.property_write_failed("p1", sent, "Notion 503 service_unavailable")
+    [row] = store.property_writes()
+    assert (row["attempts"], row["last_error"]) == (1, "Notion 503 service_unavailable")
+    assert statuses(store)["only"] == ("queued", "Notion 503 service_unavailable")
+    assert store.property_write_blocked("p1", row, "no such property", "null")
+    assert statuses(store)["only"] == ("failed", "no such property")
+    assert store.property_write_failed("p1", store.property_writes()[0], "the page is gone", drop=True)
+    assert store.property_writes() == [] and statuses(store)["only"] == ("failed", "the page is gone")
+
+
+def test_a_value_queued_while_notion_refused_the_older_one_is_sent_next(
+    notion, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> None:
+    practices = notion[1]
+    practices.set_schema(schema_spec(practices, {"Follow Up": "date"}))
+    rules_file(tmp_path, monkeypatch, a1_rule("a1-follow", "Follow Up", "{name}"))
+    bench, practices, pid = hot_practice(notion, store)
+    bench.sync(push=False)  # "Busy Paws" queued for a date property: Notion will answer 400
+    real = bench.gateway.update_page
+
+    def another_process_queues_meanwhile(page_id: str, properties: dict[str, Any]) -> Any:
+        if properties.get("Follow Up") and "2026" not in str(properties):  # the older value's PATCH in flight
+            store.queue_property_write(pid, "Follow Up", "2026-12-01", origin="automation:other")
+        return real(page_id, properties)
+
+    monkeypatch.setattr(bench.gateway, "update_page", another_process_queues_meanwhile)
+    report = bench.push()
+    [row] = store.property_writes()
+    assert (row["value"], row["blocked"]) == ("2026-12-01", None)  # not blocked by the older value's 400
+    assert not any("wait until Notion is changed" in n for n in report.notes)
+
+    monkeypatch.setattr(bench.gateway, "update_page", real)
+    bench.push()
+    assert practices.plain(pid)["Follow Up"] == "2026-12-01"
+    assert store.property_writes() == []
+
+
+# ---- a page gone: found by an automation write just as by a score write ------------------------------------
+
+
+@pytest.mark.parametrize("how", ["trashed", "deleted"])
+def test_a_property_write_to_a_gone_page_marks_the_practice_gone(
+    notion, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str  # noqa: F811
+) -> None:
+    rules_file(tmp_path, monkeypatch, a1_rule("a1-next", "Next Action"))
+    bench, practices, pid = hot_practice(notion, store)
+    bench.sync()
+    store.queue_property_write(pid, "Next Action", "Nurture", origin="automation:later")
+    assert store.outbox() == []  # no score write waits: only the automation write can notice
+    (practices.trash_page if how == "trashed" else practices.delete_page)(pid)
+
+    report = bench.push()
+    practice = store.practice(pid)
+    assert practice is not None
+    assert (practice["in_trash"], practice["deleted"]) == ((1, 0) if how == "trashed" else (0, 1))
+    gone = "is in the trash" if how == "trashed" else "no longer exists"
+    assert f"{pid}: the page {gone}; dropped its automation property writes" in report.failures
+    assert store.property_writes() == []
+    assert pid not in set(store.leads_frame()["practice_id"])
+
+
+def test_losing_the_database_drops_no_property_write(notion, store: Store, tmp_path: Path,  # noqa: F811
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    rules_file(tmp_path, monkeypatch, a1_rule("a1-next", "Next Action"))
+    bench, practices, pid = hot_practice(notion, store)
+    bench.sync()
+    store.queue_property_write(pid, "Next Action", "Nurture", origin="automation:later")
+    practices.delete_page(pid)
+    monkeypatch.setattr(bench.gateway, "database_reachable", lambda: False)
+    with pytest.raises(NotionError, match="nothing was dropped"):
+        bench.push()
+    assert [w["value"] for w in store.property_writes()] == ["Nurture"]
+    assert store.practice(pid)["deleted"] == 0  # type: ignore[index]
+
+
+# ---- a 400 for a page's PATCH, then Notion down: counts toward giving up -------------------------------------
+
+
+def test_notion_going_down_while_a_refused_patch_is_split_counts_toward_giving_up(
+    notion, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> None:
+    practices = notion[1]
+    practices.set_schema(schema_spec(practices, {"Follow Up": "date"}))
+    rules_file(tmp_path, monkeypatch, a1_rule("a1-next", "Next Action"), a1_rule("a1-follow", "Follow Up", "{name}"))
+    bench, practices, first = hot_practice(notion, store)
+    second = practices.add_page({**HOT_PAGE, "Name": "Busy Claws"})
+    busy_day(notion[2], second, datetime.now(UTC) - timedelta(hours=1))
+    bench.sync(push=False)
+    assert {w["practice_id"] for w in store.property_writes()} == {first, second}
+    real = bench.gateway.update_page
+
+    def refused_then_down(page_id: str, properties: dict[str, Any]) -> Any:
+        try:
+            return real(page_id, properties)  # the page's PATCH: 400, "Busy Paws" is no date
+        finally:
+            practices.faults.queue(*["503"] * 20, methods=["PATCH"])  # then every retry meets a 503
+
+    monkeypatch.setattr(bench.gateway, "update_page", refused_then_down)
+    practices.reset_log()
+    report = RunReport("push")
+    deliver_property_writes(bench, report, streak=GIVE_UP_AFTER - 1)
+
+    assert "Notion kept failing; 2 automation property writes stay queued" in report.notes
+    patched = {r.path.rsplit("/", 1)[-1] for r in practices.requests if r.method == "PATCH"}
+    assert len(patched) == 1  # the other page was not tried
+    tried = patched.pop()
+    attempts = sorted(w["attempts"] for w in store.property_writes() if w["practice_id"] == tried)
+    assert attempts == [0, 1]  # one sent alone and met the 503s; the other waits untried
+    assert all(w["blocked"] is None for w in store.property_writes())  # nothing judged refused by a 503
+    assert len(store.property_writes()) == 4
