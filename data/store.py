@@ -725,11 +725,21 @@ class Store:
         return changed
 
     def mark_gone(self, practice_ids: Iterable[str], *, trashed: bool) -> None:
-        """Pages trashed or deleted at the source: kept (history stays explainable) but flagged."""
+        """Pages trashed or deleted at the source: kept (history stays explainable) but flagged. Every
+        write still waiting for them — score write-backs and automation property writes, blocked ones
+        too — is dropped, its firing logged failed: there is no page to write to."""
         column = "in_trash" if trashed else "deleted"
+        ids = [(p,) for p in practice_ids]
+        why = f"the page was {'trashed' if trashed else 'deleted'} in Notion; dropped the write"
         with self.write() as w:
-            w.executemany(f"UPDATE practices SET {column} = 1 WHERE practice_id = ?", [(p,) for p in practice_ids])
-            w.executemany("DELETE FROM outbox WHERE practice_id = ?", [(p,) for p in practice_ids])
+            w.executemany(f"UPDATE practices SET {column} = 1 WHERE practice_id = ?", ids)
+            w.executemany("DELETE FROM outbox WHERE practice_id = ?", ids)
+            w.executemany(
+                """UPDATE automation_log SET status = 'failed', last_error = ? WHERE id IN
+                   (SELECT log_id FROM property_outbox WHERE practice_id = ? AND log_id IS NOT NULL)""",
+                [(why, p) for (p,) in ids],
+            )
+            w.executemany("DELETE FROM property_outbox WHERE practice_id = ?", ids)
 
     def practice_count(self, *, active_only: bool = True) -> int:
         where = " WHERE in_trash = 0 AND deleted = 0" if active_only else ""

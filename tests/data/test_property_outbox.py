@@ -294,6 +294,21 @@ def test_a_newer_value_forgets_why_the_older_one_was_blocked(store: Store) -> No
     assert store.outbox_summary()["blocked"] == 0
 
 
+def test_a_page_going_drops_every_write_waiting_for_it_blocked_ones_too(store: Store) -> None:
+    """Found gone by any path (a sync, a score write, a property write), a page takes its writes with it:
+    a blocked write would otherwise stay on Operations forever, a queued one wait for its own 404."""
+    store.upsert_practices([{"practice_id": p, "source": "notion", "name": p, "record": {"practice_id": p}}
+                            for p in ("p1", "p2")])
+    store.queue_property_write("p1", "Due", "soon")
+    [judged] = store.property_writes()
+    store.property_write_blocked("p1", judged, "'Due' is a number property and 'soon' is not a number", "{}")
+    store.queue_property_write("p1", "Next Action", "Call today")
+    store.queue_property_write("p2", "Next Action", "Nurture")
+    store.mark_gone(["p1"], trashed=True)
+    assert [(r["practice_id"], r["value"]) for r in store.property_writes()] == [("p2", "Nurture")]
+    assert store.outbox_summary()["blocked"] == 0
+
+
 def test_when_notion_is_down_property_writes_wait_untried_after_the_scores_gave_up(
     notion_fake: FakeNotion, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
