@@ -263,10 +263,17 @@ def _python_chunks(
         yield _as_chunk(batch, width, header, first_row, source.name, decimal_comma)
 
 
+# Blank cells a row may have beyond the header's columns: its trailing separator.
+TRAILING_SEPARATORS = 1
+
+
 def _fit(cells: list[str], width: int, named_width: int, line: int, name: str) -> list[str]:
-    """A row that is not exactly as wide as the header: blank cells beyond the named columns are trailing
-    separators (the header's or the row's); anything else would shift or lose cells."""
-    if len(cells) > width and not any(c.strip() for c in cells[width:]):
+    """A row that is not exactly as wide as the header: a blank cell beyond the header's columns is a
+    trailing separator (one per row, as exporters write it; the header's own trailing separators are
+    part of ``width``); anything else would shift or lose cells. Two or more blank cells beyond the
+    header are not a trailing separator but a row shifted by an unquoted separator inside a cell whose
+    last columns happen to be blank (``555-1;555-2`` in a ``;`` file): an error, like any ragged row."""
+    if len(cells) == width + TRAILING_SEPARATORS and not any(c.strip() for c in cells[width:]):
         return cells[:width]
     if named_width <= len(cells) < width:
         return cells + [""] * (width - len(cells))

@@ -81,9 +81,32 @@ def test_trailing_separators_on_some_rows_only(tmp_path: Path) -> None:
     columns = ",".join(HOT)
     hot = ",".join(f'"{v}"' if "," in v else v for v in HOT.values())
     cold = ",".join(COLD.get(c, "") for c in HOT)
-    source.write_text(f"{columns}\n{hot},\n{cold}\n{hot.replace('P1', 'P3')},,,\n")
+    source.write_text(f"{columns}\n{hot},\n{cold}\n{hot.replace('P1', 'P3')},\n")
     third = dict(HOT, practice_id="P3")
     assert all(got == expected(HOT, COLD, third) for got in all_three(source, tmp_path))
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "fields", "header"),
+    [
+        # A `;` file with a trailing `;` on every row; the second row's unquoted list `555-1;555-2` pushes
+        # every later cell right, and its last columns were blank: two blank cells beyond the header.
+        ("practice_id;name;phone;vet_count;status;owner\n"
+         "P1;Harbor;555-0;6;New;Ann;\n"
+         "P2;Pine;555-1;555-2;4;;;\n", 3, 8, 6),
+        # the same with commas: an unquoted "Smith, DVM" in a file whose rows end in a separator
+        ("practice_id,name,decision_maker,owner\nP1,Harbor,Jo,Ann,\nP2,Pine,Smith, DVM,,\n", 3, 6, 4),
+    ],
+)
+def test_a_row_shifted_by_an_unquoted_separator_is_never_read_shifted(
+    tmp_path: Path, text: str, line: int, fields: int, header: int
+) -> None:
+    """The tryout's `;` file: read shifted, the owner became "New" and last_contact "Tom Becker". More than
+    one blank cell beyond the header is not a trailing separator: the row is ragged, named, refused."""
+    source = tmp_path / "book.csv"
+    source.write_text(text)
+    for message in refusals(source):
+        assert f"line {line} has {fields} fields but the header has {header}" in message
 
 
 @pytest.mark.parametrize(
