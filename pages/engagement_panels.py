@@ -160,7 +160,7 @@ def practice_engagement_row(bench: Workbench, practice_id: str, score: dict[str,
     one = practice_engagement(own, practice_id, tier, bench.config.engagement, datetime.now(UTC))
     row = one.frame().iloc[0]
     cols = st.columns(5)
-    cols[0].metric("Grid cell", row["grid_cell"] or "–",
+    cols[0].metric("Grid cell", row["grid_cell"] or "—",
                    help="Fit letter (A Hot, B Warm, C Cold, P Pending Enrichment) + engagement level 1–3")
     cols[1].metric("Engagement", f"{row['engagement_score']} / 100", help=f"Level {row['engagement_level']}")
     cols[2].metric("Events in 24 h", int(row["velocity_24h"]))

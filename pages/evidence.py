@@ -99,7 +99,7 @@ else:
     c = st.columns(3)
     c[0].metric("AUC out of sample, model", panels._auc(m["auc_cv"]))
     c[1].metric("AUC on the same folds, rules", panels._auc(m["auc_rules_cv"]))
-    c[2].metric("Folds", stored.row["metrics"].get("folds", "–"))
+    c[2].metric("Folds", stored.row["metrics"].get("folds", "—"))
     reliability = pd.DataFrame(stored.row["metrics"].get("calibration") or {})
     st.plotly_chart(calibration_figure(reliability, title="Calibration of the model (out of sample, at training)",
                                        x_title="predicted chance of winning", diagonal=True, x_range=(0, 1)),

@@ -57,11 +57,11 @@ def stored_model(bench: Workbench) -> StoredModel | None:
 
 
 def _pct(value: float | None) -> str:
-    return "–" if value is None or (isinstance(value, float) and np.isnan(value)) else f"{value * 100:.0f} %"
+    return "—" if value is None or (isinstance(value, float) and np.isnan(value)) else f"{value * 100:.0f} %"
 
 
 def _auc(value: float | None) -> str:
-    return "–" if value is None else f"{value:.3f}"
+    return "—" if value is None else f"{value:.3f}"
 
 
 # ---- the draft protocol -----------------------------------------------------------------------------
@@ -166,7 +166,7 @@ def practice_evidence(bench: Workbench, practice_id: str) -> None:
 def _entry_label(history: pd.DataFrame, i: int) -> str:
     row = history.iloc[i]
     tier = "Failed" if row["scoring_status"] == "Failed" else row["priority_tier"]
-    score = "–" if pd.isna(row["lead_score"]) else int(row["lead_score"])
+    score = "—" if pd.isna(row["lead_score"]) else int(row["lead_score"])
     return f"#{i + 1} · {str(row['scored_at'])[:16].replace('T', ' ')} · {tier} {score} · {row['config_version']}"
 
 
@@ -178,10 +178,12 @@ def score_change(bench: Workbench, practice_id: str, history: pd.DataFrame) -> N
         return
     options = list(range(len(history)))
     c1, c2 = st.columns(2)
+    # Keyed by the history's length: a new scoring (Rescore on this page, a sync) starts the pickers again
+    # on the last two, instead of keeping an older pair as "the last two".
     first = c1.selectbox("From", options, index=len(history) - 2, format_func=lambda i: _entry_label(history, i),
-                         key="change_from")
+                         key=f"change_from_{practice_id}_{len(history)}")
     second = c2.selectbox("To", options, index=len(history) - 1, format_func=lambda i: _entry_label(history, i),
-                          key="change_to")
+                          key=f"change_to_{practice_id}_{len(history)}")
     b, a = history.iloc[first].to_dict(), history.iloc[second].to_dict()
     recorded = bench.store.recorded_input
     change = explain_change(b, a, recorded(b.get("inputs_hash")), recorded(a.get("inputs_hash")),
@@ -192,7 +194,7 @@ def score_change(bench: Workbench, practice_id: str, history: pd.DataFrame) -> N
                    "components and configuration are compared.")
     if change.changes:
         st.dataframe(pd.DataFrame([{"what": c.kind, "field": c.field, "before": _cell(c.before),
-                                    "after": _cell(c.after), "change": c.delta, "in words": c.text}
+                                    "after": _cell(c.after), "change": _cell(c.delta), "in words": c.text}
                                    for c in change.changes]),
                      hide_index=True, width="stretch", key="change_detail")
 

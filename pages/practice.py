@@ -73,11 +73,11 @@ def header(practice: dict[str, Any], score: dict[str, Any] | None, chosen: str, 
     st.caption(" · ".join(md(x) for x in (practice["address"], f"id {chosen}", f"source {practice['source']}") if x))
     tier = "Failed" if score and score["scoring_status"] == "Failed" else (score or {}).get("priority_tier")
     cols = st.columns(3)
-    lead = "–" if not score or score["lead_score"] is None else str(score["lead_score"])
+    lead = "—" if not score or score["lead_score"] is None else str(score["lead_score"])
     cols[0].metric(f"Lead score (0–{max_score})", lead)
     cols[1].metric("Tier", ui.tier_label(tier))
     initial = practice["initial_score"]
-    cols[2].metric("Initial score (Google Maps)", f"{initial:g}" if isinstance(initial, int | float) else "–")
+    cols[2].metric("Initial score (Google Maps)", f"{initial:g}" if isinstance(initial, int | float) else "—")
     if score:
         # The version in a line of its own: a metric would cut "conference-push-v12" to "conference-pu…".
         st.caption(f"Scored {md(when(score['scoring_timestamp']))} with configuration {md(score['config_version'])}.")

@@ -28,11 +28,11 @@ def _dump(value: Any) -> str:
 
 
 def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:.0f} %"
+    return "—" if value is None else f"{value * 100:.0f} %"
 
 
 def _auc(value: float | None) -> str:
-    return "–" if value is None else f"{value:.3f}"
+    return "—" if value is None else f"{value:.3f}"
 
 
 @main.command()
@@ -71,9 +71,9 @@ def evidence(config_path: Path | None, as_json: bool, train: bool) -> None:
     click.echo(f"  {'tier':<20}{'practices':>10}{'won':>6}{'lost':>6}  {'conversion (95 % interval)':<28}{'lift':>6}")
     for name in ev.tiers.index:
         t = ev.tier(name)
-        conv = "–" if t["conversion"] is None else (
+        conv = "—" if t["conversion"] is None else (
             f"{_pct(t['conversion'])} ({_pct(t['conversion_low'])}–{_pct(t['conversion_high'])})")
-        lift = "–" if t["lift"] is None else f"{t['lift']:.2f}×"
+        lift = "—" if t["lift"] is None else f"{t['lift']:.2f}×"
         click.echo(f"  {name:<20}{t['practices']:>10,}{t['won']:>6}{t['lost']:>6}  {conv:<28}{lift:>6}")
     initial = f"Initial Score {_auc(ev.initial_auc)}" + (
         f" ({count(ev.initial_missing, 'practice')} without an initial score left out)" if ev.initial_missing else "")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from ..wording import count
 from .app import fail, main, open_workbench
 
 SHOWN_PROBLEMS = 20
@@ -46,7 +47,7 @@ def import_(input_path: Path, dry_run: bool, all_rows: bool) -> None:
     if not preview.importable:
         fail(f"{input_path}: no row can be imported (every row lacks a usable practice_id); nothing stored")
     if dry_run:
-        click.echo(f"Dry run: nothing stored ({preview.importable:,} practices would be imported).")
+        click.echo(f"Dry run: nothing stored ({count(preview.importable, 'practice')} would be imported).")
         return
     store = open_workbench(fill=False).store  # an empty store never gets the sample book first
     try:

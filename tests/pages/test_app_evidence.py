@@ -231,3 +231,20 @@ def test_the_practice_page_names_an_engagement_change_between_two_scorings(db: P
     assert engagement["field"].tolist()[0] == "engagement_score"
     before, after = engagement.iloc[0][["before", "after"]]
     assert int(after) > int(before)  # a meeting and a demo request a moment ago count almost whole
+
+
+def test_why_changed_follows_a_rescore_made_on_the_page(db: Path) -> None:
+    """After Rescore, "the last two" are the last two again (a fresh user saw #3 → #4 kept after #5)."""
+    ok(page("pages/evidence.py"))  # the sample book
+    store = Store.open(db)
+    run_scoring(store, ["demo-0003"], kind="test", trigger="manual")
+    at = ok(page("pages/practice.py", id="demo-0003"))
+    count = len(store.history("demo-0003"))
+    to_before = next(s for s in at.selectbox if s.label == "To")
+    assert to_before.value == count - 1
+    at.button(key="rescore").click().run()
+    ok(at)
+    to_after = next(s for s in at.selectbox if s.label == "To")
+    assert len(store.history("demo-0003")) == count + 1
+    assert to_after.value == count  # the new scoring, #count+1
+    assert next(s for s in at.selectbox if s.label == "From").value == count - 1

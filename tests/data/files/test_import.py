@@ -66,7 +66,7 @@ def test_import_prints_the_report_and_stores_the_book(tmp_path: Path, db: Path) 
 def test_dry_run_stores_nothing_and_an_unusable_file_is_exit_2(tmp_path: Path, db: Path) -> None:
     source = book(tmp_path, "P1,A,4.5,6,,Completed,,,,,")
     result = run("import", str(source), "--dry-run")
-    assert result.exit_code == 0 and "Dry run: nothing stored (1 practices would be imported)" in result.stdout
+    assert result.exit_code == 0 and "Dry run: nothing stored (1 practice would be imported)" in result.stdout
     assert not db.exists()
     broken = tmp_path / "broken.csv"
     broken.write_text("name,city\nA,B\n")
