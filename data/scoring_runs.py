@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from scoring.config import ScoringConfig, load_config, with_env
 from scoring.engine import score_record
-from scoring.models import ScoringOutput
+from scoring.models import TIERS, ScoringOutput
 from scoring.orchestrator import ScoringOrchestrator
 
 from .notion import changed_values, describe_error, score_values
@@ -58,9 +58,10 @@ class RunReport:
         return self.total - self.failed
 
     def summary(self) -> str:
-        tiers = ", ".join(f"{t} {n}" for t, n in sorted(self.tiers.items(), key=lambda kv: -kv[1]))
+        # Hot → Warm → Cold → Pending Enrichment, as every page lists them (not by size)
+        tiers = ", ".join(f"{t} {self.tiers[t]:,}" for t in TIERS if self.tiers.get(t))
         errors = ", ".join(f"{e} {n}" for e, n in sorted(self.errors.items()))
-        parts = [f"scored {self.scored}" + (f" ({tiers})" if tiers else "")]
+        parts = [f"scored {self.scored:,}" + (f" ({tiers})" if tiers else "")]
         if self.failed:
             parts.append(f"failed {self.failed} ({errors})")
         if self.pushed and (self.queued or self.written or self.write_failures or self.cancelled):
