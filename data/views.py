@@ -331,8 +331,9 @@ def _extras(text: Any) -> dict[str, Any]:
 
 
 def export_frame(view: pd.DataFrame) -> pd.DataFrame:
-    """What a download contains: the visible columns, lists as text, then any extra columns an
-    imported file carried (SPEC §1: unknown columns are kept through to exports).
+    """What a download contains: the visible columns, lists as text, the engagement columns when the
+    view has them, then any extra columns an imported file carried (SPEC §1: unknown columns are kept
+    through to exports).
 
     Types: ``lead_score`` and ``initial_score`` nullable integers (``initial_score`` stays a float only
     when some value has a fraction); text columns hold None where a value is missing, never NaN; an
@@ -353,6 +354,12 @@ def export_frame(view: pd.DataFrame) -> pd.DataFrame:
             "notion_url": view["url"],
         }
     )
+    if "grid_cell" in view.columns:  # the engagement axis the table shows (SPEC §12) travels with it
+        frame["grid_cell"] = view["grid_cell"]
+        frame["engagement_score"] = pd.to_numeric(view["engagement_score"], errors="coerce").astype("Int64")
+        frame["recency_risk"] = view["recency_risk"]
+        frame["next_action"] = view["next_action"]
+        frame["velocity_24h"] = pd.to_numeric(view["velocity_24h"], errors="coerce").astype("Int64")
     if "extra" in view.columns:
         rows = [_extras(e) for e in view["extra"]]
         if any(rows):

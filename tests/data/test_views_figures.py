@@ -301,3 +301,20 @@ def test_tier_bars_are_horizontal_with_room_for_big_labels() -> None:
 
 def test_the_grid_height_follows_its_rows_up_to_a_screenful() -> None:
     assert [grid_height(n) for n in (1, 3, 15, 16, 10_000)] == [73, 143, 563, 598, 600]
+
+
+def test_the_export_carries_the_engagement_columns_the_table_shows() -> None:
+    """A download of the Leads view holds what the rep sees: grid cell, engagement, risk, next action and
+    24-hour velocity beside the fit columns (a fresh user found them missing)."""
+    leads = prepare_leads(raw_leads())
+    n = len(leads)
+    leads = leads.assign(grid_cell=["A1"] + [None] * (n - 1), engagement_score=[64] + [0] * (n - 1),
+                         recency_risk=["low"] + ["high"] * (n - 1), next_action=["Call today"] + [None] * (n - 1),
+                         velocity_24h=[3] + [0] * (n - 1))
+    frame = export_frame(filter_leads(leads, LeadFilters()))
+    first = frame[frame["practice_id"] == leads["practice_id"].iloc[0]].iloc[0]
+    assert (first["grid_cell"], first["engagement_score"], first["recency_risk"], first["next_action"],
+            first["velocity_24h"]) == ("A1", 64, "low", "Call today", 3)
+    text = table_bytes(frame, "csv").decode().splitlines()
+    assert "grid_cell,engagement_score,recency_risk,next_action,velocity_24h" in text[0]
+    assert "engagement_score" not in export_frame(filter_leads(prepare_leads(raw_leads()), LeadFilters())).columns

@@ -13,6 +13,8 @@ import orjson
 import pandas as pd
 import pytest
 
+from data.engagement_views import with_engagement
+from data.events.engagement import book_engagement
 from data.store import Store
 from data.views import LeadFilters, export_frame, filter_leads, prepare_leads
 from data.whatif_view import movers_table
@@ -140,8 +142,11 @@ def test_csv_then_xlsx_at_once_both_download_from_leads(page, store_path) -> Non
     settle(page)
     page.get_by_text(re.compile(r"^\d+ of 500 practices · tier Hot")).wait_for()
     csv, xlsx = download_both(page, "Download CSV", "Download XLSX")
-    expected = export_frame(filter_leads(prepare_leads(Store.open(store_path).leads_frame()),
-                                         LeadFilters(tiers=["Hot"])))
+    store = Store.open(store_path)
+    leads = prepare_leads(store.leads_frame())  # with engagement, as the page shows and exports it
+    leads = with_engagement(leads, book_engagement(store, ScoringConfig().engagement, leads=store.leads_frame()))
+    expected = export_frame(filter_leads(leads, LeadFilters(tiers=["Hot"])))
+    assert {"grid_cell", "engagement_score", "next_action"} <= set(expected.columns)
     from_csv = pd.read_csv(io.BytesIO(csv), dtype=str)
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx), read_only=True).active
     rows = list(sheet.iter_rows(values_only=True))
