@@ -360,6 +360,7 @@ def operations_panel(bench: Workbench) -> None:
     if not latest.empty:  # the event log itself: what arrived last, as data (names and details are user text)
         st.markdown(f"**The event log: the latest {len(latest):,} of {count(store.event_count(), 'event')}** "
                     "(newest first)")
+        latest = latest.assign(type=latest["type"].map(bench.config.engagement.label_of))  # as the timeline names them
         st.dataframe(latest, hide_index=True, width="stretch", key="latest_events", placeholder=MISSING,
                      column_config={"occurred_at": time_column("When (UTC)"), "practice": "Practice", "type": "Type",
                                     "source": "Source", "detail": st.column_config.TextColumn("Detail", width="large"),
@@ -372,9 +373,17 @@ def operations_panel(bench: Workbench) -> None:
                      column_order=["imported_at", "source", "name", "rows", "imported", "duplicates", "unknown_type",
                                    "unknown_practice", "unreadable"],
                      column_config={"imported_at": time_column("Imported (UTC)"), "source": "Source",
-                                    "name": "File or source", "rows": "Rows", "imported": "Imported",
-                                    "duplicates": "Duplicates", "unknown_type": "Unknown type",
-                                    "unknown_practice": "Unknown practice", "unreadable": "Unreadable"})
+                                    "name": "File or source", "rows": _count_column("Rows"),
+                                    "imported": _count_column("Imported"),
+                                    "duplicates": _count_column("Duplicates"),
+                                    "unknown_type": _count_column("Unknown type"),
+                                    "unknown_practice": _count_column("Unknown practice"),
+                                    "unreadable": _count_column("Unreadable")})
+
+
+def _count_column(label: str) -> Any:
+    """A count as the metrics beside it show it: with thousands separators."""
+    return st.column_config.NumberColumn(label, format="localized")
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)

@@ -87,6 +87,7 @@ def test_operations_shows_the_latest_events_newest_first_as_data(db: Path) -> No
     assert latest["occurred_at"].is_monotonic_decreasing
     assert latest["practice"].iloc[0] == store.practice("demo-0001")["name"]
     assert latest["practice"].iloc[1] == "stranger"  # not in the book: its id
+    assert latest["type"].iloc[0] == "Meeting"  # named as the Practice timeline names it, not `meeting`
     assert latest["detail"].iloc[0] == hostile[: DETAIL_CHARS - 1] + "…"  # clipped, kept as text in a cell
     assert any("The event log" in m.value and "newest first" in m.value for m in at.markdown)
     assert all("http://e.vil" not in m.value for m in at.markdown)
