@@ -52,7 +52,9 @@ if upload is not None:
                                   help="Show only the rows with warnings or that will not be imported")
         shown = preview.problems() if only_problems else preview.report
         st.dataframe(shown, hide_index=True, width="stretch", key="upload_report",
-                     column_config={"row": st.column_config.NumberColumn("row", format="%d")})
+                     column_config={"row": st.column_config.NumberColumn("Row", format="%d"),
+                                    "practice_id": "Practice id", "outcome": "Outcome",
+                                    "problems": st.column_config.TextColumn("Problems", width="large")})
         label = f"Import and score {ui.count(preview.importable, 'practice')}"
         if preview.importable and st.button(label, key="do_import", type="primary"):
             with st.spinner("Importing and scoring…"):
