@@ -29,7 +29,7 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync",
 ]
-TABLE = "[data-testid='stDataFrame'] canvas"
+TABLE = ".st-key-leads_table [data-testid='stDataFrame'] canvas"  # the Leads table, not the grid above it
 SETTLED = "[data-testid='stApp'][data-test-script-state='notRunning']"
 VIEWPORT = {"width": 1440, "height": 1000}
 
