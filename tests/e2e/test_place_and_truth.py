@@ -74,7 +74,7 @@ def test_a_row_opens_with_the_keyboard(page, store_path) -> None:  # type: ignor
     second = first_row(store_path, 1)
     page.locator(".st-key-leads_table [data-testid='stDataFrame'] canvas").first.wait_for()
     page.get_by_label("Search name or address").focus()
-    for _ in range(16):  # Tab from the last filter, past the fit × engagement grid, into the table
+    for _ in range(24):  # Tab from the last filter, past the fit × engagement grid (~12 stops), into the table
         page.keyboard.press("Tab")
         if page.evaluate("() => document.activeElement.getAttribute('data-testid') === 'data-grid-canvas'"
                          " && document.activeElement.closest('.st-key-leads_table') !== null"):
