@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 
 from scoring.engagement import GRID_LETTERS, LEVELS, EngagementConfig
 
-from .engagement_views import LEVEL_LABELS, ROW_LABELS
+from .engagement_views import GRID_PALETTE, LEVEL_LABELS, ROW_LABELS
 from .figures import _LAYOUT, ACCENT, INK, MUTED, time_axis
 from .wording import count
 
@@ -33,7 +33,7 @@ def grid_figure(
     labels = [[f"<b>{names[r][c]}</b><br>{values[r][c]:,}" for c in range(len(LEVELS))] for r in range(len(letters))]
     fig = go.Figure(
         go.Heatmap(z=values, x=columns, y=rows, text=labels, texttemplate="%{text}", textfont=dict(size=15, color=INK),
-                   colorscale=[[0, "#F8FAFC"], [1, "#5EEAD4"]], zmin=0, zmax=max(int(values.max()), 1),
+                   colorscale=[[0, GRID_PALETTE[0]], [1, GRID_PALETTE[1]]], zmin=0, zmax=max(int(values.max()), 1),
                    showscale=False, xgap=3, ygap=3, hoverinfo="skip")
     )
     fig.add_scatter(

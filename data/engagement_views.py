@@ -4,10 +4,11 @@ Today list, the 4 × 3 grid counts, a practice's timeline and breakdown, the wha
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 import numpy as np
 import pandas as pd
+from pandas.io.formats.style import Styler
 
 from scoring.engagement import (
     GRID_CELLS,
@@ -26,6 +27,9 @@ ENGAGEMENT_COLUMNS = ("engagement_score", "engagement_level", "velocity_24h", "r
                       "next_action", "next_action_why", "last_event_at", "days_since_last_event")
 LEVEL_LABELS = {1: "1 · highly engaged", 2: "2 · engaged", 3: "3 · little or none"}
 ROW_LABELS = {letter: f"{letter} · {tier}" for tier, letter in GRID_LETTERS.items()}
+GRID_PALETTE = ("#F8FAFC", "#5EEAD4")  # the grid's heat scale, empty → fullest cell (table and figure alike)
+GRID_SELECTED = ("#0F766E", "#FFFFFF")  # background, text of the cell(s) the Leads table is filtered to
+SELECTED_MARK = "▶ "
 
 
 def rank_by_cell(frame: pd.DataFrame) -> pd.DataFrame:
@@ -70,6 +74,53 @@ def grid_counts(frame: pd.DataFrame) -> pd.DataFrame:
     )
     table.index.name, table.columns.name = "fit", "engagement"
     return table
+
+
+def grid_table(counts: pd.DataFrame, selected: Collection[str] = ()) -> Styler:
+    """The 4 × 3 grid as a table shaded like a heat map: ``counts`` from :func:`grid_counts` (rows A, B, C, P,
+    columns levels 1–3), each cell's text its name and count ("A1 · 16"), its background the count on the
+    :data:`GRID_PALETTE` scale (0 → first colour, the fullest cell → second). ``selected`` cells (names such as
+    "A1") are marked "▶ " and drawn dark (:data:`GRID_SELECTED`), so the marking does not rely on colour alone."""
+    letters = list(GRID_LETTERS.values())
+    values = counts.to_numpy().astype(int)
+    top = max(int(values.max()), 1)
+    low, high = (np.array([int(c[i:i + 2], 16) for i in (1, 3, 5)]) for c in GRID_PALETTE)
+
+    def name(r: int, c: int) -> str:
+        return f"{letters[r]}{LEVELS[c]}"
+
+    def text(r: int, c: int) -> str:
+        return f"{SELECTED_MARK if name(r, c) in selected else ''}{name(r, c)} · {values[r][c]:,}"
+
+    def style(r: int, c: int) -> str:
+        if name(r, c) in selected:
+            return f"background-color: {GRID_SELECTED[0]}; color: {GRID_SELECTED[1]}"
+        rgb = np.rint(low + (high - low) * values[r][c] / top).astype(int)
+        return "background-color: #{:02X}{:02X}{:02X}; color: #0F172A".format(*rgb)
+
+    shape = range(len(letters)), range(len(LEVELS))
+    labels = pd.DataFrame([[text(r, c) for c in shape[1]] for r in shape[0]], index=counts.index,
+                          columns=counts.columns)
+    styles = pd.DataFrame([[style(r, c) for c in shape[1]] for r in shape[0]], index=counts.index,
+                          columns=counts.columns)
+    return labels.style.apply(lambda _: styles, axis=None)
+
+
+def grid_cell_at(row: int, column: str) -> str | None:
+    """The cell name ("B2") at a position of :func:`grid_table`: ``row`` the row position (0 = A … 3 = P),
+    ``column`` the column's name (a :data:`LEVEL_LABELS` value) — the shape of a dataframe's cell selection.
+    None for a position outside the grid."""
+    letters = list(GRID_LETTERS.values())
+    levels = {label: level for level, label in LEVEL_LABELS.items()}
+    if not 0 <= row < len(letters) or column not in levels:
+        return None
+    return f"{letters[row]}{levels[column]}"
+
+
+def toggle_cell(shown: Collection[str], cell: str) -> list[str]:
+    """The grid-cell filter after a click on ``cell``: that cell alone, or — when it was among the cells
+    shown — the others (so a click on the one cell shown shows every cell again)."""
+    return [c for c in shown if c != cell] if cell in shown else [cell]
 
 
 def today_frame(leads: pd.DataFrame, owner: str) -> pd.DataFrame:

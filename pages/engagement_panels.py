@@ -35,10 +35,13 @@ from data.engagement_views import (
     ago,
     breakdown_frame,
     cell_movers,
+    grid_cell_at,
     grid_comparison,
     grid_counts,
+    grid_table,
     history_with_now,
     timeline_frame,
+    toggle_cell,
     with_engagement,
 )
 from data.events.engagement import book_engagement
@@ -113,28 +116,36 @@ def lead_filters(leads: pd.DataFrame) -> None:
     st.multiselect("Recency risk", list(RISKS), key="risk", bind="query-params", placeholder="Any")
 
 
+GRID_ROUND = "_grid_round"  # clicks on the Leads grid so far: its key's generation
+
+
+def _grid_key() -> str:
+    return f"grid_cells_{st.session_state.get(GRID_ROUND, 0)}"
+
+
 def _grid_clicked() -> None:
     # A callback runs before the page: the "cell" filter widget has not been drawn yet, so it may change.
-    event = st.session_state.get("grid_map") or {}
-    indices = (event.get("selection") or {}).get("point_indices") or []
-    if indices:  # a cell was clicked: show it (or, if it was the one shown, every cell again)
-        cell = GRID_CELLS[int(indices[0])]
-        current = list(st.session_state.get("cell") or [])
-        st.session_state["cell"] = [c for c in current if c != cell] if cell in current else [cell]
-    else:  # the selected cell was clicked again: plotly deselects it
-        st.session_state["cell"] = []
+    event = st.session_state.get(_grid_key()) or {}
+    cells = (event.get("selection") or {}).get("cells") or []
+    cell = grid_cell_at(int(cells[0][0]), str(cells[0][1])) if cells else None
+    if cell:  # a cell was clicked: show it (or, if it was the one shown, every cell again)
+        st.session_state["cell"] = toggle_cell(list(st.session_state.get("cell") or []), cell)
+    # The grid keeps a clicked cell selected: a new key draws it afresh, so its marking shows the filter.
+    st.session_state[GRID_ROUND] = st.session_state.get(GRID_ROUND, 0) + 1
     st.session_state["_grid_rerun"] = True
 
 
 def grid_heatmap(leads: pd.DataFrame) -> None:
-    """The 4 × 3 fit × engagement grid of the whole book; clicking a cell filters the table to it."""
+    """The 4 × 3 fit × engagement grid of the whole book as a shaded table (no chart library: the Leads
+    table shows sooner, issue 9); clicking a cell filters the table to it."""
     if st.session_state.pop("_grid_rerun", False):
         st.rerun()  # the sidebar's filter widget shows the new cell too
     selected = list(st.session_state.get("cell") or [])
-    st.plotly_chart(grid_figure(grid_counts(leads), selected), key="grid_map", on_select=_grid_clicked,
-                    selection_mode="points", width="stretch", config={"displayModeBar": False})
+    st.dataframe(grid_table(grid_counts(leads), selected), key=_grid_key(), on_select=_grid_clicked,
+                 selection_mode="single-cell", width="stretch",
+                 column_config={"_index": st.column_config.TextColumn("Fit ↓ · engagement →")})
     if selected:
-        st.caption("Click the outlined cell again (or clear “Grid cell” in the sidebar) to show every cell.")
+        st.caption("Click the marked cell again (or clear “Grid cell” in the sidebar) to show every cell.")
     else:
         st.caption("Click a cell to show only its practices. A = Hot, B = Warm, C = Cold, P = Pending Enrichment; "
                    "1 = highly engaged, 3 = little or none.")

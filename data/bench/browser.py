@@ -29,7 +29,8 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync",
 ]
-TABLE = "[data-testid='stDataFrame'] canvas"
+TABLE_KEY = "leads_table"  # pages/leads.py: the Leads table, not the fit × engagement grid above it
+TABLE = f".st-key-{TABLE_KEY} [data-testid='stDataFrame'] canvas"
 SETTLED = "[data-testid='stApp'][data-test-script-state='notRunning']"
 VIEWPORT = {"width": 1440, "height": 1000}
 
@@ -105,11 +106,11 @@ class _Trace:
         if not isinstance(frame, bytes | bytearray) or self.table_at is not None:
             return
         self.received += len(frame)
-        if _is_dataframe(frame):
+        if _is_leads_table(frame):
             self.table_at, self.table_bytes = time.perf_counter(), len(frame)
 
 
-def _is_dataframe(frame: bytes) -> bool:
+def _is_leads_table(frame: bytes) -> bool:
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
     message = ForwardMsg()
@@ -119,7 +120,14 @@ def _is_dataframe(frame: bytes) -> bool:
         return False
     if message.WhichOneof("type") != "delta" or message.delta.WhichOneof("type") != "new_element":
         return False
-    return message.delta.new_element.WhichOneof("type") in ("dataframe", "arrow_data_frame")
+    element = message.delta.new_element
+    kind = element.WhichOneof("type")
+    if kind not in ("dataframe", "arrow_data_frame"):
+        return False
+    # The Leads table by its key: the fit × engagement grid above it is a dataframe too, sent first.
+    from streamlit.elements.lib.utils import user_key_from_element_id
+
+    return user_key_from_element_id(getattr(element, kind).id) == TABLE_KEY
 
 
 def load_leads(context: Any, url: str) -> Load:

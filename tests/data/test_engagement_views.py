@@ -18,13 +18,16 @@ from data.engagement_views import (
     ago,
     breakdown_frame,
     cell_movers,
+    grid_cell_at,
     grid_comparison,
     grid_counts,
+    grid_table,
     history_with_now,
     rank_by_cell,
     timeline_frame,
     today_frame,
     today_summary,
+    toggle_cell,
     with_engagement,
 )
 from data.views import LeadFilters, filter_leads
@@ -137,6 +140,30 @@ def test_grid_figure_has_a_clickable_marker_per_cell_in_grid_order(leads: pd.Dat
     assert "<b>A1</b><br>1" in heat.text[0][0]
     assert len(fig.layout.shapes) == 1  # the selected cell is outlined
     assert fig.layout.clickmode == "event+select"
+
+
+def test_grid_table_names_and_counts_each_cell_shaded_by_count_and_marks_the_selected() -> None:
+    counts = pd.DataFrame([[16, 0, 4], [8, 2, 1], [0, 0, 3], [1_200, 0, 0]])  # P1 the fullest cell
+    styled = grid_table(counts, selected=["B2"])
+    labels = styled.data
+    assert labels.iloc[0].tolist() == ["A1 · 16", "A2 · 0", "A3 · 4"]
+    assert labels.iloc[3, 0] == "P1 · 1,200" and labels.iloc[1, 1] == "▶ B2 · 2"
+    styles = {(r, c): dict(p) for (r, c), p in styled._compute().ctx.items()}
+    assert styles[(3, 0)]["background-color"] == "#5EEAD4"  # the fullest cell: the palette's top
+    assert styles[(0, 1)]["background-color"] == "#F8FAFC"  # an empty cell: the palette's bottom
+    assert styles[(0, 0)]["background-color"] not in ("#F8FAFC", "#5EEAD4")  # 16 of 1,200: in between
+    assert styles[(1, 1)]["background-color"] == "#0F766E"  # selected: dark, whatever its count
+    assert grid_table(counts * 0).data.iloc[0, 0] == "A1 · 0"  # an empty book: no division by zero
+
+
+def test_grid_cell_at_reads_a_cell_selection_and_toggle_cell_filters() -> None:
+    assert grid_cell_at(0, "1 · highly engaged") == "A1"
+    assert grid_cell_at(3, "3 · little or none") == "P3"
+    assert grid_cell_at(4, "1 · highly engaged") is None and grid_cell_at(0, "fit") is None
+    assert toggle_cell([], "B2") == ["B2"]
+    assert toggle_cell(["A1"], "B2") == ["B2"]  # another cell: only it
+    assert toggle_cell(["B2"], "B2") == []  # the shown cell again: every cell
+    assert toggle_cell(["A1", "B2"], "B2") == ["A1"]
 
 
 def test_timeline_says_what_counts_and_what_does_not() -> None:

@@ -36,7 +36,7 @@ def first_row(store_path, position: int = 0) -> dict:  # type: ignore[no-untyped
 
 
 def click_first_row(page) -> None:  # type: ignore[no-untyped-def]
-    grid = page.locator("[data-testid='stDataFrame']").first
+    grid = page.locator(".st-key-leads_table [data-testid='stDataFrame']")
     grid.wait_for()
     box = grid.bounding_box()
     assert box is not None
@@ -72,11 +72,12 @@ def test_back_and_the_leads_link_return_to_the_exact_filtered_view(page, store_p
 def test_a_row_opens_with_the_keyboard(page, store_path) -> None:  # type: ignore[no-untyped-def]
     open_view(page)
     second = first_row(store_path, 1)
-    page.locator("[data-testid='stDataFrame'] canvas").first.wait_for()
+    page.locator(".st-key-leads_table [data-testid='stDataFrame'] canvas").first.wait_for()
     page.get_by_label("Search name or address").focus()
-    for _ in range(12):  # Tab from the last filter into the grid, as a keyboard user would
+    for _ in range(24):  # Tab from the last filter, past the fit × engagement grid (~12 stops), into the table
         page.keyboard.press("Tab")
-        if page.evaluate("() => document.activeElement.getAttribute('data-testid')") == "data-grid-canvas":
+        if page.evaluate("() => document.activeElement.getAttribute('data-testid') === 'data-grid-canvas'"
+                         " && document.activeElement.closest('.st-key-leads_table') !== null"):
             break
     else:
         pytest.fail("Tab never reached the Leads grid")

@@ -119,7 +119,7 @@ def test_operations_page(page) -> None:  # type: ignore[no-untyped-def]
 def test_clicking_a_row_opens_that_practice(page, store_path) -> None:  # type: ignore[no-untyped-def]
     open_app(page, "/?tier=Hot")
     top = filter_leads(prepare_leads(Store.open(store_path).leads_frame()), LeadFilters(tiers=["Hot"])).iloc[0]
-    grid = page.locator("[data-testid='stDataFrame']").first
+    grid = page.locator(".st-key-leads_table [data-testid='stDataFrame']")
     grid.wait_for()
     box = grid.bounding_box()
     assert box is not None

@@ -97,8 +97,8 @@ def test_hostile_names_on_leads_and_what_if_are_inert(tab) -> None:  # type: ign
     tab.goto("/?q=evil")
     settle(tab)
     tab.get_by_text(re.compile(r"^\d+ of 60 practices · matching “evil”")).wait_for()
-    tab.locator("[data-testid='stDataFrame'] td").first.wait_for(state="attached")
-    cells = tab.locator("[data-testid='stDataFrame'] td").all_inner_texts()
+    tab.locator(".st-key-leads_table [data-testid='stDataFrame'] td").first.wait_for(state="attached")
+    cells = tab.locator(".st-key-leads_table [data-testid='stDataFrame'] td").all_inner_texts()
     assert HOSTILE[0] in cells and HOSTILE[1] in cells  # the grid's cells are plain text
     tab.get_by_role("button", name=re.compile("Open a practice by name")).click()
     tab.get_by_label(re.compile(r"^Open a practice \(")).click()

@@ -3,6 +3,7 @@ grid and engagement columns/filters, the Practice page's engagement, What-if, Op
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -65,15 +66,56 @@ def test_leads_show_engagement_columns_and_filter_by_cell(db: Path) -> None:  # 
     # The grid carries no ids (only what it shows): the cells it shows are the book's, cell for cell.
     shown = table["grid_cell"].astype(object).value_counts().to_dict()
     assert shown == live["grid_cell"].value_counts().to_dict()
-    assert at.get("plotly_chart")[0].key == "grid_map"
+    # The grid above the table: a shaded table (no chart), each cell its name and the book's count.
+    assert not at.get("plotly_chart")
+    grid = next(df for df in at.dataframe if df.key == "grid_cells_0")
+    assert list(grid.value.index) == ["A · Hot", "B · Warm", "C · Cold", "P · Pending Enrichment"]
+    counts = live["grid_cell"].value_counts()
+    assert grid.value.to_numpy().tolist() == [[f"{c} · {counts.get(c, 0):,}" for c in row]
+                                              for row in (["A1", "A2", "A3"], ["B1", "B2", "B3"],
+                                                          ["C1", "C2", "C3"], ["P1", "P2", "P3"])]
     a1 = page("pages/leads.py", cell="A1")
     no_exception(a1)
     only = frame_with(a1, "lead_score", "grid_cell")
     assert len(only) == (live["grid_cell"] == "A1").sum() > 0
     assert set(only["grid_cell"]) == {"A1"}
     assert "cell A1" in all_text(a1)
+    a1_grid = next(df for df in a1.dataframe if df.key == "grid_cells_0").value
+    assert a1_grid.iloc[0, 0].startswith("▶ A1 · ") and not a1_grid.iloc[1, 1].startswith("▶")
     engaged = page("pages/leads.py", min_eng="50")
     assert (frame_with(engaged, "lead_score", "engagement_score")["engagement_score"] >= 50).all()
+
+
+def click_grid_cell(at: AppTest, key: str, row: int, column: str) -> None:
+    """A click on a cell of the dataframe ``key`` as the browser reports it (a JSON string): the selection sent
+    with the next run, so its ``on_select`` callback runs (AppTest has no public way to select a cell)."""
+    grid = next(df for df in at.dataframe if df.key == key)
+    states = at._tree.get_widget_states()
+    state = states.widgets.add()
+    state.id = grid.proto.id
+    state.string_value = json.dumps({"selection": {"rows": [], "columns": [], "cells": [[row, column]]}})
+    at._run(states)
+
+
+def test_clicking_a_leads_grid_cell_filters_to_it_and_clicking_it_again_shows_every_cell(db: Path) -> None:  # noqa: F811
+    at = page("pages/leads.py")
+    live = book_engagement(Store.open(db), ScoringConfig().engagement).frame()
+    b2 = int((live["grid_cell"] == "B2").sum())
+    assert b2 > 0
+    click_grid_cell(at, "grid_cells_0", 1, "2 · engaged")  # B2: row 1, the level 2 column
+    no_exception(at)
+    assert at.session_state["cell"] == ["B2"] and at.multiselect(key="cell").value == ["B2"]
+    only = frame_with(at, "lead_score", "grid_cell")
+    assert len(only) == b2 and set(only["grid_cell"]) == {"B2"}
+    grid = next(df for df in at.dataframe if df.key == "grid_cells_1")  # a fresh grid: nothing left selected
+    assert grid.value.iloc[1, 1] == f"▶ B2 · {b2:,}"
+    assert "Click the marked cell again" in all_text(at)
+    click_grid_cell(at, "grid_cells_1", 1, "2 · engaged")  # the shown cell clicked again: every cell
+    no_exception(at)
+    assert at.session_state["cell"] == []
+    assert len(frame_with(at, "lead_score", "grid_cell")) == len(live)
+    assert not any(v.startswith("▶") for v in next(df for df in at.dataframe if df.key == "grid_cells_2")
+                   .value.to_numpy().ravel())
 
 
 def test_practice_page_shows_the_grid_cell_engagement_and_timeline(db: Path) -> None:  # noqa: F811
