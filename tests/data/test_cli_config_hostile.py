@@ -68,6 +68,22 @@ def test_a_config_directory_is_one_line(tmp_path: Path) -> None:
     one_line_error(result, "configs.toml is a directory, not a file")
 
 
+def broken_active_version(tmp_path: Path) -> tuple[Path, dict[str, str], str]:
+    """A sample store whose active saved version (``spring``) no longer validates: decision maker points
+    of 2⁶³ − 1, what the old validation let through. Returns (store path, CLI env, version label)."""
+    db = tmp_path / "book.db"
+    env = {"LEADSCORE_DB": str(db)}
+    assert invoke("demo", "--size", "12", env=env).exit_code == 0
+    store = Store.open(db)
+    label = store.save_config("spring", ScoringConfig().with_changes(decision_maker_points=20), activate=True).label
+    store.close()
+    with sqlite3.connect(db) as conn:
+        settings = json.loads(conn.execute("SELECT config_json FROM configs").fetchone()[0])
+        settings["decision_maker_points"] = INT64_MAX
+        conn.execute("UPDATE configs SET config_json = ?", (json.dumps(settings),))
+    return db, env, label
+
+
 @pytest.mark.parametrize("command", [["rescore", "--all"], ["evidence"], ["engagement"], ["snapshot"],
                                      ["events", "import", "events.jsonl"]])
 def test_a_saved_configuration_that_no_longer_validates_stops_every_command(
@@ -75,24 +91,15 @@ def test_a_saved_configuration_that_no_longer_validates_stops_every_command(
 ) -> None:
     """A version saved before the bounds existed (or edited in the file) stops the run with its name —
     whichever command meets it first, one line, never a traceback."""
-    db = tmp_path / "book.db"
-    env = {"LEADSCORE_DB": str(db)}
-    assert invoke("demo", "--size", "12", env=env).exit_code == 0
-    store = Store.open(db)
-    saved = store.save_config("spring", ScoringConfig().with_changes(decision_maker_points=20), activate=True)
-    store.close()
-    with sqlite3.connect(db) as conn:
-        settings = json.loads(conn.execute("SELECT config_json FROM configs").fetchone()[0])
-        settings["decision_maker_points"] = INT64_MAX  # what the old validation let through
-        conn.execute("UPDATE configs SET config_json = ?", (json.dumps(settings),))
+    db, env, label = broken_active_version(tmp_path)
     before = _scores(db)
     (tmp_path / "events.jsonl").write_text('{"practice_id": "demo-0001", "type": "meeting", '
                                            '"occurred_at": "2026-11-01T10:00:00Z"}\n')
     result = invoke(*[str(tmp_path / a) if a.endswith(".jsonl") else a for a in command], env=env)
-    one_line_error(result, f"saved configuration {saved.label}", "decision_maker_points must be at most 100")
+    one_line_error(result, f"saved configuration {label}", "decision_maker_points must be at most 100")
     assert _scores(db) == before  # nothing was rescored with it
     store = Store.open(db)
-    with pytest.raises(ConfigError, match=saved.label):
+    with pytest.raises(ConfigError, match=label):
         store.active_config()
     assert [c.label for c in store.configs()] == []  # the list shows what can still be applied
     store.close()
@@ -106,19 +113,10 @@ def _scores(db: Path) -> list[tuple[object, ...]]:
 def test_the_way_out_from_the_shell_is_config_use(tmp_path: Path) -> None:
     """A headless store leaves a version that no longer validates with `leadscore config use`: the
     message names the command, `config list` marks the broken one, and `use defaults` rescores."""
-    db = tmp_path / "book.db"
-    env = {"LEADSCORE_DB": str(db)}
-    assert invoke("demo", "--size", "12", env=env).exit_code == 0
-    store = Store.open(db)
-    saved = store.save_config("spring", ScoringConfig().with_changes(decision_maker_points=20), activate=True)
-    store.close()
-    with sqlite3.connect(db) as conn:
-        settings = json.loads(conn.execute("SELECT config_json FROM configs").fetchone()[0])
-        settings["decision_maker_points"] = INT64_MAX
-        conn.execute("UPDATE configs SET config_json = ?", (json.dumps(settings),))
+    db, env, label = broken_active_version(tmp_path)
     one_line_error(invoke("engagement", env=env), "leadscore config use")
     listed = invoke("config", "list", env=env)
-    assert listed.exit_code == 0 and f"! {saved.label}" in listed.output and "* " not in listed.output
+    assert listed.exit_code == 0 and f"! {label}" in listed.output and "* " not in listed.output
     assert invoke("config", "use", "nope", env=env).exit_code == 2
     used = invoke("config", "use", "defaults", env=env)
     assert used.exit_code == 0, used.output
@@ -126,7 +124,7 @@ def test_the_way_out_from_the_shell_is_config_use(tmp_path: Path) -> None:
     assert invoke("engagement", env=env).exit_code == 0
     store = Store.open(db)
     assert store.active_config() is None
-    assert store.query("SELECT label FROM configs")[0][0] == saved.label  # kept, untouched
+    assert store.query("SELECT label FROM configs")[0][0] == label  # kept, untouched
     store.close()
 
 
@@ -135,15 +133,15 @@ def test_config_use_puts_a_saved_version_in_force_and_rescores(tmp_path: Path) -
     env = {"LEADSCORE_DB": str(db)}
     assert invoke("demo", "--size", "12", env=env).exit_code == 0
     store = Store.open(db)
-    saved = store.save_config("strict", ScoringConfig().with_changes(hot_tier_min=119, warm_tier_min=118))
+    label = store.save_config("strict", ScoringConfig().with_changes(hot_tier_min=119, warm_tier_min=118)).label
     store.close()
-    used = invoke("config", "use", saved.label, env=env)
+    used = invoke("config", "use", label, env=env)
     assert used.exit_code == 0, used.output
     store = Store.open(db)
     active = store.active_config()
-    assert active is not None and active.label == saved.label
+    assert active is not None and active.label == label
     tiers = {r[0] for r in store.query("SELECT priority_tier FROM scores WHERE scoring_status = 'Scored'")}
     assert "Hot" not in tiers and "Warm" not in tiers  # every practice rescored with the strict thresholds
     listed = invoke("config", "list", env=env)
-    assert f"* {saved.label}" in listed.output
+    assert f"* {label}" in listed.output
     store.close()
