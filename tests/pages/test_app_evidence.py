@@ -24,14 +24,6 @@ TIMEOUT = 120
 CFG = ScoringConfig()
 
 
-@pytest.fixture
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for var in ("NOTION_API_KEY", "NOTION_DATABASE_ID", "NOTION_BASE_URL", "LEADSCORE_NOTION_MAPPING"):
-        monkeypatch.delenv(var, raising=False)
-    path = tmp_path / "store.db"
-    monkeypatch.setenv("LEADSCORE_DB", str(path))
-    monkeypatch.chdir(ROOT)
-    return path
 
 
 def page(path: str, **query: str) -> AppTest:

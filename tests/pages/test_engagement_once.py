@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
-from test_app import db, frame_with, no_exception, page  # noqa: F401 — db is a fixture
+from test_app import frame_with, no_exception, page
 
 import pages.engagement_panels as panels
 from data.store import Store
@@ -37,7 +37,7 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> Counter:
 
 
 @pytest.mark.parametrize("path", ["pages/leads.py", "pages/today.py"])
-def test_the_book_gets_its_engagement_columns_once_per_run(db: Path, calls: Counter, path: str) -> None:  # noqa: F811
+def test_the_book_gets_its_engagement_columns_once_per_run(db: Path, calls: Counter, path: str) -> None:
     no_exception(page("pages/leads.py"))  # the sample book is loaded
     st.cache_resource.clear()
     calls.clear()
@@ -46,7 +46,7 @@ def test_the_book_gets_its_engagement_columns_once_per_run(db: Path, calls: Coun
     assert calls["with_engagement"] == 1
 
 
-def test_the_practice_page_reads_the_practices_events_once(db: Path, calls: Counter) -> None:  # noqa: F811
+def test_the_practice_page_reads_the_practices_events_once(db: Path, calls: Counter) -> None:
     no_exception(page("pages/leads.py"))
     store = Store.open(db)
     busy = store.events_frame()["practice_id"].value_counts().index[0]  # a practice with a timeline

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
-from test_app import all_text, db, frame_with, no_exception, page, plain  # noqa: F401 — db is a fixture
+from test_app import all_text, frame_with, no_exception, page, plain
 
 from data.events.engagement import book_engagement
 from data.store import Store
@@ -20,14 +20,14 @@ def eng_key(at: AppTest, name: str) -> str:
     return f"{name}_{at.session_state['w_gen']}"
 
 
-def test_today_asks_who_you_are_first(db: Path) -> None:  # noqa: F811
+def test_today_asks_who_you_are_first(db: Path) -> None:
     at = page("pages/today.py")
     no_exception(at)
     assert "Choose yourself above" in all_text(at)
     assert at.selectbox(key="rep").options[:2] == ["Dana Reyes", "Marcus Lee"]
 
 
-def test_today_lists_a_reps_practices_ranked_with_next_actions(db: Path) -> None:  # noqa: F811
+def test_today_lists_a_reps_practices_ranked_with_next_actions(db: Path) -> None:
     at = page("pages/today.py", rep="Dana Reyes")
     no_exception(at)
     store = Store.open(db)
@@ -46,7 +46,7 @@ def test_today_lists_a_reps_practices_ranked_with_next_actions(db: Path) -> None
     assert at.metric[0].value == str(len(mine))
 
 
-def test_choosing_yourself_shows_your_list(db: Path) -> None:  # noqa: F811
+def test_choosing_yourself_shows_your_list(db: Path) -> None:
     # (That the choice lands in the page address is checked in the browser: tests/e2e/test_today_journey.py.)
     at = page("pages/today.py")
     at.selectbox(key="rep").set_value("Marcus Lee").run()
@@ -56,7 +56,7 @@ def test_choosing_yourself_shows_your_list(db: Path) -> None:  # noqa: F811
     assert "Work these first" in all_text(at)
 
 
-def test_leads_show_engagement_columns_and_filter_by_cell(db: Path) -> None:  # noqa: F811
+def test_leads_show_engagement_columns_and_filter_by_cell(db: Path) -> None:
     at = page("pages/leads.py")
     no_exception(at)
     table = frame_with(at, "lead_score", "grid_cell", "engagement_score", "next_action")
@@ -97,7 +97,7 @@ def click_grid_cell(at: AppTest, key: str, row: int, column: str) -> None:
     at._run(states)
 
 
-def test_clicking_a_leads_grid_cell_filters_to_it_and_clicking_it_again_shows_every_cell(db: Path) -> None:  # noqa: F811
+def test_clicking_a_leads_grid_cell_filters_to_it_and_clicking_it_again_shows_every_cell(db: Path) -> None:
     at = page("pages/leads.py")
     live = book_engagement(Store.open(db), ScoringConfig().engagement).frame()
     b2 = int((live["grid_cell"] == "B2").sum())
@@ -118,7 +118,7 @@ def test_clicking_a_leads_grid_cell_filters_to_it_and_clicking_it_again_shows_ev
                    .value.to_numpy().ravel())
 
 
-def test_practice_page_shows_the_grid_cell_engagement_and_timeline(db: Path) -> None:  # noqa: F811
+def test_practice_page_shows_the_grid_cell_engagement_and_timeline(db: Path) -> None:
     store_probe = page("pages/leads.py")  # fills the store
     no_exception(store_probe)
     store = Store.open(db)
@@ -135,7 +135,7 @@ def test_practice_page_shows_the_grid_cell_engagement_and_timeline(db: Path) -> 
     assert "Activity timeline" in all_text(at)
 
 
-def test_what_if_moves_engagement_numbers_and_shows_the_grid_before_and_after(db: Path) -> None:  # noqa: F811
+def test_what_if_moves_engagement_numbers_and_shows_the_grid_before_and_after(db: Path) -> None:
     at = page("pages/whatif.py")
     no_exception(at)
     assert "0 practices change grid cell or next action" in all_text(at)
@@ -150,7 +150,7 @@ def test_what_if_moves_engagement_numbers_and_shows_the_grid_before_and_after(db
     assert "level_2_min" not in shown
 
 
-def test_a_saved_version_keeps_the_engagement_settings(db: Path) -> None:  # noqa: F811
+def test_a_saved_version_keeps_the_engagement_settings(db: Path) -> None:
     at = page("pages/whatif.py")
     at.number_input(key=eng_key(at, "w_eng_half")).set_value(14.0).run()
     at.text_input(key="w_save_name").set_value("slow-decay")
@@ -163,7 +163,7 @@ def test_a_saved_version_keeps_the_engagement_settings(db: Path) -> None:  # noq
     assert saved[0].config.engagement.half_life_days == 14.0
 
 
-def test_operations_shows_automation_rules_and_their_log(db: Path) -> None:  # noqa: F811
+def test_operations_shows_automation_rules_and_their_log(db: Path) -> None:
     at = page("pages/operations.py")
     no_exception(at)
     text = all_text(at).replace("\\", "")  # user text is shown Markdown-escaped
@@ -180,7 +180,7 @@ def test_operations_shows_automation_rules_and_their_log(db: Path) -> None:  # n
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
-def test_import_page_previews_events_row_by_row_then_imports(db: Path, suffix: str) -> None:  # noqa: F811
+def test_import_page_previews_events_row_by_row_then_imports(db: Path, suffix: str) -> None:
     at = page("pages/import_export.py")
     no_exception(at)
     if suffix == ".csv":

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
-from test_app import db, markdown_sources, no_exception, page, plain  # noqa: F401 — db is a fixture
+from test_app import markdown_sources, no_exception, page, plain
 
 from data.store import Store
 from pages.ui import md_escape
@@ -36,7 +36,7 @@ def events_uploader(at: AppTest):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_an_unusable_events_file_names_itself_literally(db: Path, name: str) -> None:  # noqa: F811
+def test_an_unusable_events_file_names_itself_literally(db: Path, name: str) -> None:
     at = page("pages/import_export.py")
     events_uploader(at).set_value((name, b"a,b\n1,2\n", "text/plain")).run()
     no_exception(at)
@@ -45,7 +45,7 @@ def test_an_unusable_events_file_names_itself_literally(db: Path, name: str) -> 
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_an_imported_events_file_names_itself_literally(db: Path, name: str) -> None:  # noqa: F811
+def test_an_imported_events_file_names_itself_literally(db: Path, name: str) -> None:
     at = page("pages/import_export.py")
     events_uploader(at).set_value((name, GOOD, "text/plain")).run()
     at.button(key="do_events_import").click().run()
@@ -54,7 +54,7 @@ def test_an_imported_events_file_names_itself_literally(db: Path, name: str) -> 
     assert_shown_literally(at, name)
 
 
-def test_evidence_shows_the_version_and_status_lists_literally(db: Path) -> None:  # noqa: F811
+def test_evidence_shows_the_version_and_status_lists_literally(db: Path) -> None:
     no_exception(page("pages/evidence.py"))  # the sample book
     version_name = "[v](http://e.vil) **x**"
     won = "_Won_ [here](http://e.vil)"
@@ -88,7 +88,7 @@ def _ends(end: int) -> dict:
     ],
     ids=["review", "lowest", "highest"],
 )
-def test_the_lab_shows_a_saved_configuration_at_the_ends_of_every_range(db: Path, engagement: dict) -> None:  # noqa: F811
+def test_the_lab_shows_a_saved_configuration_at_the_ends_of_every_range(db: Path, engagement: dict) -> None:
     from data.demo import load_sample_book
 
     store = Store.open(db)
@@ -124,7 +124,7 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
-def test_an_events_upload_is_read_once_however_often_the_page_reruns(db: Path, reads: list[str]) -> None:  # noqa: F811
+def test_an_events_upload_is_read_once_however_often_the_page_reruns(db: Path, reads: list[str]) -> None:
     at = page("pages/import_export.py")
     events_uploader(at).set_value(("a.csv", GOOD, "text/plain")).run()
     at.run()
@@ -139,7 +139,7 @@ def test_an_events_upload_is_read_once_however_often_the_page_reruns(db: Path, r
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
-def test_an_events_upload_over_the_limit_is_one_sentence(db: Path, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+def test_an_events_upload_over_the_limit_is_one_sentence(db: Path, monkeypatch: pytest.MonkeyPatch,
                                                          suffix: str) -> None:
     import data.files.limits as limits
 
@@ -159,7 +159,7 @@ def test_an_events_upload_over_the_limit_is_one_sentence(db: Path, monkeypatch: 
     assert "New events" not in {m.label for m in at.metric}
 
 
-def test_an_upload_with_a_deeply_nested_detail_is_previewed_and_stored_clipped(db: Path) -> None:  # noqa: F811
+def test_an_upload_with_a_deeply_nested_detail_is_previewed_and_stored_clipped(db: Path) -> None:
     from data.events.importer import DETAIL_DEPTH
 
     at = page("pages/import_export.py")
@@ -174,7 +174,7 @@ def test_an_upload_with_a_deeply_nested_detail_is_previewed_and_stored_clipped(d
     assert detail.count("[") == DETAIL_DEPTH and detail.endswith('"…"' + "]" * DETAIL_DEPTH)
 
 
-def test_the_session_keeps_the_events_preview_not_the_rows(db: Path, reads: list[str]) -> None:  # noqa: F811
+def test_the_session_keeps_the_events_preview_not_the_rows(db: Path, reads: list[str]) -> None:
     """A big upload's rows (hundreds of MiB as Python objects) do not stay in the session between reruns:
     only the report and its counts; Import reads the file again."""
     from data.events.importer import PreparedEvents

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_app import db, no_exception, page  # noqa: F401 — db is a fixture
+from test_app import no_exception, page
 from test_operations_tables import shown_columns
 
 from data.store import Store
 
 
-def test_the_timeline_and_breakdown_have_human_headings_and_dashes(db: Path) -> None:  # noqa: F811
+def test_the_timeline_and_breakdown_have_human_headings_and_dashes(db: Path) -> None:
     no_exception(page("pages/operations.py"))  # the sample book, with its event history
     store = Store.open(db)
     practice = store.query("SELECT practice_id FROM events GROUP BY practice_id ORDER BY COUNT(*) DESC LIMIT 1")[0][0]

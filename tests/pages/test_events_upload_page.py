@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_app import db, no_exception, page, plain  # noqa: F401 — db is a fixture
+from test_app import no_exception, page, plain
 
 from data.files.limits import MAX_UPLOAD_BYTES
 from data.store import Store
@@ -29,7 +29,7 @@ def successes(at) -> list[str]:  # type: ignore[no-untyped-def]
     return [plain(s.value) for s in at.success]
 
 
-def test_after_an_events_import_the_uploader_and_button_are_empty(db: Path) -> None:  # noqa: F811
+def test_after_an_events_import_the_uploader_and_button_are_empty(db: Path) -> None:
     at = page(PAGE)
     events_uploader(at).set_value(("week.csv", CSV, "text/csv")).run()
     assert at.button(key="do_events_import").label == "Import 5 events"
@@ -49,7 +49,7 @@ def test_after_an_events_import_the_uploader_and_button_are_empty(db: Path) -> N
     assert events_uploader(at).value is None
 
 
-def test_the_preview_names_the_unknown_types_and_practices(db: Path) -> None:  # noqa: F811
+def test_the_preview_names_the_unknown_types_and_practices(db: Path) -> None:
     at = page(PAGE)
     events_uploader(at).set_value(("week.csv", CSV, "text/csv")).run()
     captions = [plain(c.value) for c in at.caption]
@@ -63,7 +63,7 @@ def test_the_preview_names_the_unknown_types_and_practices(db: Path) -> None:  #
     assert any("carrier_pigeon (1)" in plain(s) for s in sources)
 
 
-def test_the_import_result_is_sentences_without_zero_counts(db: Path) -> None:  # noqa: F811
+def test_the_import_result_is_sentences_without_zero_counts(db: Path) -> None:
     at = page(PAGE)
     events_uploader(at).set_value(("week.csv", CSV, "text/csv")).run()
     at.button(key="do_events_import").click().run()
@@ -82,7 +82,7 @@ def test_the_import_result_is_sentences_without_zero_counts(db: Path) -> None:  
                                 "1 unreadable row not imported.")
 
 
-def test_both_uploaders_take_the_same_limit_and_say_it(db: Path) -> None:  # noqa: F811
+def test_both_uploaders_take_the_same_limit_and_say_it(db: Path) -> None:
     at = page(PAGE)
     limit = MAX_UPLOAD_BYTES // 2**20
     assert [u.proto.max_upload_size_mb for u in at.file_uploader] == [limit, limit]  # not Streamlit's 200 MB

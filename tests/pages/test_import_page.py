@@ -15,14 +15,6 @@ TIMEOUT = 120
 PAGE = "pages/import_export.py"
 
 
-@pytest.fixture
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for var in ("NOTION_API_KEY", "NOTION_DATABASE_ID", "NOTION_BASE_URL", "LEADSCORE_NOTION_MAPPING"):
-        monkeypatch.delenv(var, raising=False)
-    path = tmp_path / "store.db"
-    monkeypatch.setenv("LEADSCORE_DB", str(path))
-    monkeypatch.chdir(ROOT)
-    return path
 
 
 def page() -> AppTest:

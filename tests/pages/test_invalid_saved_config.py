@@ -20,12 +20,7 @@ EVERY_PAGE = ["pages/leads.py", "pages/today.py", "pages/practice.py", "pages/wh
 
 
 @pytest.fixture
-def broken_active(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for var in ("NOTION_API_KEY", "NOTION_DATABASE_ID", "NOTION_BASE_URL", "LEADSCORE_NOTION_MAPPING"):
-        monkeypatch.delenv(var, raising=False)
-    db = tmp_path / "store.db"
-    monkeypatch.setenv("LEADSCORE_DB", str(db))
-    monkeypatch.chdir(ROOT)
+def broken_active(db: Path) -> Path:
     store = Store.open(db)
     load_sample_book(store, n=40)
     store.save_config("spring", ScoringConfig().with_changes(hot_tier_min=90), activate=True)

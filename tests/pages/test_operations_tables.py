@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 from streamlit.testing.v1 import AppTest
-from test_app import db, no_exception, page  # noqa: F401 — db is a fixture
+from test_app import no_exception, page
 
 from data.events.importer import import_events
 from data.events.recent import DETAIL_CHARS, latest_events
@@ -38,7 +38,7 @@ def assert_readable(at: AppTest) -> None:
         assert element.proto.placeholder == "—", headings  # a missing value is a dash, never "None"
 
 
-def test_every_operations_table_has_human_headings_and_dashes(db: Path) -> None:  # noqa: F811
+def test_every_operations_table_has_human_headings_and_dashes(db: Path) -> None:
     at = page("pages/operations.py")  # the sample book: runs, data quality, rules, the automation log
     no_exception(at)
     assert_readable(at)
@@ -46,7 +46,7 @@ def test_every_operations_table_has_human_headings_and_dashes(db: Path) -> None:
     assert {"Started (UTC)", "Notion write failures", "Rule", "Last error", "Unknown practice"} <= headings
 
 
-def test_failures_and_an_event_import_are_shown_readably_too(db: Path) -> None:  # noqa: F811
+def test_failures_and_an_event_import_are_shown_readably_too(db: Path) -> None:
     page("pages/operations.py")
     store = Store.open(db)
     out = failed_output("demo-0020", "timeout", "Scoring exceeded the 5000 ms limit").model_dump(mode="json")
@@ -60,7 +60,7 @@ def test_failures_and_an_event_import_are_shown_readably_too(db: Path) -> None: 
     assert shown_columns(failures)["error_message"] == "What went wrong"
 
 
-def test_data_quality_shares_have_one_decimal_each(db: Path) -> None:  # noqa: F811
+def test_data_quality_shares_have_one_decimal_each(db: Path) -> None:
     at = page("pages/operations.py")
     quality = next(e for e in at.dataframe if "lacking" in e.value.columns)
     share = json.loads(quality.proto.columns)["share"]
@@ -71,7 +71,7 @@ def test_data_quality_shares_have_one_decimal_each(db: Path) -> None:  # noqa: F
     assert ((values["share"] - expected.where(values["of"] > 0, 0.0)).abs() < 1e-9).all()
 
 
-def test_operations_shows_the_latest_events_newest_first_as_data(db: Path) -> None:  # noqa: F811
+def test_operations_shows_the_latest_events_newest_first_as_data(db: Path) -> None:
     page("pages/operations.py")
     store = Store.open(db)
     hostile = "**URGENT** [call](http://e.vil) " + "x" * 300

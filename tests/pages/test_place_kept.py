@@ -11,7 +11,7 @@ from urllib.parse import parse_qs
 import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import user_key_from_element_id
-from test_app import all_text, click, db, no_exception, page, plain, save  # noqa: F401 — db is a fixture
+from test_app import all_text, click, no_exception, page, plain, save
 
 from data.demo import demo_rows, load_sample_book
 from data.store import Store
@@ -29,7 +29,7 @@ def query(proto) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
 # ---- the way back from a practice ------------------------------------------------------------------
 
 
-def test_a_practice_opened_from_today_carries_the_rep(db: Path) -> None:  # noqa: F811
+def test_a_practice_opened_from_today_carries_the_rep(db: Path) -> None:
     at = page("pages/today.py", rep="Marcus Lee")
     no_exception(at)
     first = links(at)[0]
@@ -38,7 +38,7 @@ def test_a_practice_opened_from_today_carries_the_rep(db: Path) -> None:  # noqa
     assert carried["via"] == ["today"] and carried["from"] == ["rep=Marcus+Lee"] and len(carried["id"]) == 1
 
 
-def test_the_practice_links_back_to_today_with_the_rep(db: Path) -> None:  # noqa: F811
+def test_the_practice_links_back_to_today_with_the_rep(db: Path) -> None:
     at = page("pages/practice.py", id="demo-0456", via="today", **{"from": "rep=Marcus+Lee"})
     no_exception(at)
     back = links(at)[0]
@@ -53,7 +53,7 @@ def test_the_practice_links_back_to_today_with_the_rep(db: Path) -> None:  # noq
     assert plain(back.label) == "← Today" and back.query_string == ""
 
 
-def test_back_on_today_restores_the_rep(db: Path) -> None:  # noqa: F811
+def test_back_on_today_restores_the_rep(db: Path) -> None:
     # The browser's Back lands on /today?id=…&from=…&via=today (an entry Streamlit's page switch leaves).
     at = page("pages/today.py", id="demo-0456", via="today", **{"from": "rep=Marcus+Lee"})
     no_exception(at)
@@ -67,7 +67,7 @@ def test_back_on_today_restores_the_rep(db: Path) -> None:  # noqa: F811
     assert "Choose yourself above" in all_text(at) and "rep" not in at.query_params
 
 
-def test_the_practice_links_back_to_the_what_if_lab(db: Path) -> None:  # noqa: F811
+def test_the_practice_links_back_to_the_what_if_lab(db: Path) -> None:
     # The other page of the same kind: a mover opened from the What-if lab goes back to the lab.
     at = page("pages/practice.py", id="demo-0003", via="whatif", **{"from": "tier=Hot"})
     no_exception(at)
@@ -78,7 +78,7 @@ def test_the_practice_links_back_to_the_what_if_lab(db: Path) -> None:  # noqa: 
     assert not {"id", "from", "via"} & set(at.query_params)
 
 
-def test_an_older_link_without_its_page_still_goes_back_to_leads(db: Path) -> None:  # noqa: F811
+def test_an_older_link_without_its_page_still_goes_back_to_leads(db: Path) -> None:
     at = page("pages/practice.py", id="demo-0003", **{"from": "tier=Hot"})
     back = links(at)[0]
     assert plain(back.label) == "← Leads (tier Hot)" and back.page == ""  # the default page: "/"
@@ -101,7 +101,7 @@ def test_opening_a_practice_names_a_known_page() -> None:
     ("pages/import_export.py", {}, {"template_csv", "export_csv", "export_xlsx"}),
     ("pages/practice.py", {"id": "demo-0003"}, {"practice_json", "practice_csv"}),
 ])
-def test_every_download_button_downloads_without_a_rerun(db: Path, path: str, query: dict, keys: set) -> None:  # noqa: F811
+def test_every_download_button_downloads_without_a_rerun(db: Path, path: str, query: dict, keys: set) -> None:
     # A rerun re-registers deferred files under new ids: a second button pressed meanwhile had a dead id.
     at = page(path, **query)
     no_exception(at)
@@ -110,7 +110,7 @@ def test_every_download_button_downloads_without_a_rerun(db: Path, path: str, qu
     assert all(b.ignore_rerun for b in buttons.values())
 
 
-def test_the_movers_download_does_not_rerun(db: Path) -> None:  # noqa: F811
+def test_the_movers_download_does_not_rerun(db: Path) -> None:
     at = page("pages/whatif.py")
     at.slider(key="w_hot").set_value(70).run()
     no_exception(at)
@@ -121,7 +121,7 @@ def test_the_movers_download_does_not_rerun(db: Path) -> None:  # noqa: F811
 # ---- the version in force ----------------------------------------------------------------------------
 
 
-def test_the_version_picker_starts_on_the_active_version(db: Path) -> None:  # noqa: F811
+def test_the_version_picker_starts_on_the_active_version(db: Path) -> None:
     at = page("pages/whatif.py")
     at.slider(key="w_hot").set_value(70).run()
     save(at, "hot70")
@@ -139,7 +139,7 @@ def test_the_version_picker_starts_on_the_active_version(db: Path) -> None:  # n
     assert at.button(key="apply").label == "Apply SPEC defaults…"
 
 
-def test_the_picker_follows_an_apply_made_elsewhere(db: Path) -> None:  # noqa: F811
+def test_the_picker_follows_an_apply_made_elsewhere(db: Path) -> None:
     at = page("pages/whatif.py")
     at.slider(key="w_hot").set_value(75).run()
     save(at, "elsewhere")
@@ -182,7 +182,7 @@ def said_after_save(at: AppTest, words: str) -> None:
     assert where and all(button < i < versions for i in where), (where, button, versions)
 
 
-def test_save_says_what_it_did_under_its_button_both_times(db: Path) -> None:  # noqa: F811
+def test_save_says_what_it_did_under_its_button_both_times(db: Path) -> None:
     at = page("pages/whatif.py")
     at.slider(key="w_hot").set_value(70).run()
     save(at, "hot70")
@@ -203,7 +203,7 @@ def test_counts_agree_with_their_noun() -> None:
 
 
 @pytest.fixture
-def small_book(db: Path) -> Path:  # noqa: F811
+def small_book(db: Path) -> Path:
     load_sample_book(Store.open(db), n=10)
     return db
 
@@ -224,7 +224,7 @@ def test_today_says_1_practice(small_book: Path) -> None:
     ("pages/whatif.py", ["1 practice recomputed", "0 practices change tier"]),
     ("pages/leads.py", ["1 of 1 practice · all practices"]),
 ])
-def test_a_one_practice_book_says_1_practice(db: Path, path: str, said: list[str]) -> None:  # noqa: F811
+def test_a_one_practice_book_says_1_practice(db: Path, path: str, said: list[str]) -> None:
     load_sample_book(Store.open(db), n=1)
     at = page(path)
     no_exception(at)

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from test_app import db, no_exception, page, plain  # noqa: F401 — db is a fixture
+from test_app import no_exception, page, plain
 
 from data.evidence.book import outcome_dates
 from data.store import Store
@@ -15,7 +15,7 @@ from scoring.config import ScoringConfig
 
 
 @pytest.mark.parametrize("outcome", ["won", "lost"])
-def test_the_outcome_says_when_it_was_first_seen(db: Path, outcome: str) -> None:  # noqa: F811
+def test_the_outcome_says_when_it_was_first_seen(db: Path, outcome: str) -> None:
     no_exception(page("pages/evidence.py"))  # the sample book
     dates = outcome_dates(Store.open(db), ScoringConfig().outcomes)
     row = dates[dates["outcome"] == outcome].iloc[0]
